@@ -1,0 +1,122 @@
+# shmcat - byte streams through a named POSIX shared-memory ring.
+.DELETE_ON_ERROR:
+
+VERSION = 1.0.0
+SOVERSION = 1
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+# What must hold whatever the user passes in CFLAGS.
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -fPIC -Iinclude -Isrc
+override LDLIBS += -lpthread
+
+B = build
+LIBOBJ = $(B)/name.o $(B)/error.o $(B)/lock.o $(B)/shm.o $(B)/ring.o \
+	$(B)/wait.o $(B)/reader.o $(B)/record.o $(B)/inspect.o
+TOOLOBJ = $(B)/tool.o
+PROGS = $(B)/shmcat-in $(B)/shmcat-out $(B)/shmcat
+UNITS = $(B)/test_ring
+HDRS = include/shmcat.h src/shmcat_int.h src/barrier.h src/tool.h
+
+all: $(PROGS) $(B)/libshmcat.so.$(SOVERSION) $(B)/shmcat.pc
+
+$(B):
+	mkdir -p $(B)
+
+$(B)/%.o: src/%.c $(HDRS) | $(B)
+	$(CC) $(CFLAGS) -DSHMCAT_VERSION_STR='"$(VERSION)"' -c -o $@ $<
+
+$(B)/libshmcat.a: $(LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJ)
+
+$(B)/libshmcat.so.$(SOVERSION): $(LIBOBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libshmcat.so.$(SOVERSION) \
+		-o $@ $(LIBOBJ) $(LDLIBS)
+
+$(B)/shmcat-in: $(B)/shmcat-in.o $(TOOLOBJ) $(B)/libshmcat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/shmcat-in.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+
+$(B)/shmcat-out: $(B)/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+
+$(B)/shmcat: $(B)/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+
+$(B)/test_ring: tests/unit/test_ring.c $(B)/libshmcat.a $(HDRS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit/test_ring.c $(B)/libshmcat.a $(LDLIBS)
+
+$(B)/shmcat.pc: shmcat.pc.in | $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    shmcat.pc.in > $@
+
+# The README's test command.  Builds everything, runs the C unit tests,
+# then the bats suite (tests/run installs bats-core if it is missing).
+check: all $(UNITS)
+	$(B)/test_ring
+	tests/run
+
+# Sanitizer builds: the unit tests and the bats suite against ASan/UBSan
+# and TSan binaries, in their own build directories.
+sanitize:
+	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer' LDFLAGS='-fsanitize=address,undefined' all build-asan/test_ring
+	build-asan/test_ring
+	SHMCAT_BIN=build-asan tests/run
+	$(MAKE) B=build-tsan CFLAGS='-O1 -g -fsanitize=thread' LDFLAGS='-fsanitize=thread' all build-tsan/test_ring
+	build-tsan/test_ring
+
+bench: all
+	bench/run
+
+model:
+	model/check
+
+demo: all
+	./run_demo.sh
+
+install: all $(B)/libshmcat.a
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	cp $(PROGS) $(DESTDIR)$(BINDIR)/
+	cp $(B)/libshmcat.a $(B)/libshmcat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libshmcat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libshmcat.so
+	cp include/shmcat.h $(DESTDIR)$(INCLUDEDIR)/
+	cp $(B)/shmcat.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	cp man/shmcat-in.1 man/shmcat-out.1 man/shmcat.1 $(DESTDIR)$(MANDIR)/man1/
+	cp man/shmcat.7 $(DESTDIR)$(MANDIR)/man7/
+	cp completions/shmcat.bash $(DESTDIR)$(BASHCOMPDIR)/shmcat
+	for c in shmcat-in shmcat-out; do ln -sf shmcat $(DESTDIR)$(BASHCOMPDIR)/$$c; done
+	cp completions/_shmcat $(DESTDIR)$(ZSHCOMPDIR)/
+	cp completions/shmcat.fish completions/shmcat-in.fish completions/shmcat-out.fish \
+	    $(DESTDIR)$(FISHCOMPDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/shmcat-in $(DESTDIR)$(BINDIR)/shmcat-out $(DESTDIR)$(BINDIR)/shmcat
+	rm -f $(DESTDIR)$(LIBDIR)/libshmcat.a $(DESTDIR)$(LIBDIR)/libshmcat.so.$(SOVERSION) \
+	    $(DESTDIR)$(LIBDIR)/libshmcat.so
+	rm -f $(DESTDIR)$(INCLUDEDIR)/shmcat.h $(DESTDIR)$(PKGCONFIGDIR)/shmcat.pc
+	rm -f $(DESTDIR)$(MANDIR)/man1/shmcat-in.1 $(DESTDIR)$(MANDIR)/man1/shmcat-out.1 \
+	    $(DESTDIR)$(MANDIR)/man1/shmcat.1 $(DESTDIR)$(MANDIR)/man7/shmcat.7
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/shmcat $(DESTDIR)$(BASHCOMPDIR)/shmcat-in \
+	    $(DESTDIR)$(BASHCOMPDIR)/shmcat-out
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_shmcat
+	rm -f $(DESTDIR)$(FISHCOMPDIR)/shmcat.fish $(DESTDIR)$(FISHCOMPDIR)/shmcat-in.fish \
+	    $(DESTDIR)$(FISHCOMPDIR)/shmcat-out.fish
+
+clean:
+	rm -rf build build-asan build-tsan
+
+.PHONY: all check sanitize bench model demo install uninstall clean

@@ -1,0 +1,194 @@
+/*
+ * shmcat.h - a byte stream through a named POSIX shared-memory ring.
+ *
+ * One process writes, one or more read; the ring lives in /dev/shm as
+ * "shmcat.<name>" and outlives both sides until the stream is finished.
+ * The shared layout and protocol are described in shmcat(7).
+ *
+ * Every function returns 0 (or a count) on success and a negative error
+ * code on failure: either -errno or one of the SHMCAT_E* codes below.
+ * Nothing here prints, exits or touches signal dispositions.
+ *
+ * Writer call sequence:
+ *
+ *	shmcat_open(name, &opts{.role = SHMCAT_WRITER}, &r, &err);
+ *	for (;;) {
+ *		n = shmcat_write_span(r, &p);	// contiguous free bytes at p
+ *		if (n == 0) {			// full: sleep until a reader moves
+ *			rc = shmcat_wait_space(r, timeout_ms);
+ *			...
+ *			continue;
+ *		}
+ *		fill p[0..k) with k <= n bytes;
+ *		shmcat_write_commit(r, k);	// readers may now see them
+ *	}
+ *	shmcat_close(r, SHMCAT_END);		// or SHMCAT_INTERRUPTED, ...
+ *
+ * Reader call sequence:
+ *
+ *	shmcat_open(name, &opts{.role = SHMCAT_READER}, &r, &err);
+ *	for (;;) {
+ *		n = shmcat_read_span(r, &p);	// contiguous unread bytes at p
+ *		if (n == 0) {
+ *			rc = shmcat_wait_data(r, timeout_ms);
+ *			if (rc == SHMCAT_EOF) break;	// clean end
+ *			...				// truncated, timed out
+ *			continue;
+ *		}
+ *		consume k <= n bytes from p;
+ *		shmcat_read_commit(r, k);	// the writer may now reuse them
+ *	}
+ *	shmcat_close(r, SHMCAT_END);
+ *
+ * A span stays valid until the matching commit; never keep a pointer
+ * past it.  Spans never wrap: the data area is mapped twice in a row.
+ */
+#ifndef SHMCAT_H
+#define SHMCAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SHMCAT_VERSION "1.0.0"
+
+/* Ring names: 1..SHMCAT_NAME_MAX of [A-Za-z0-9._-], not starting with '.' */
+#define SHMCAT_NAME_MAX 200
+#define SHMCAT_READER_NAME_MAX 31
+#define SHMCAT_MAX_READERS 16
+#define SHMCAT_MAX_WRITERS 16
+#define SHMCAT_DEFAULT_SIZE (1024 * 1024)
+#define SHMCAT_RECORD_MAX (1024 * 1024)
+
+/* Errors beyond errno; always returned negated, like -errno. */
+enum {
+	SHMCAT_EBASE = 4096,
+	SHMCAT_ENOTRING,   /* object is not a shmcat ring (magic) */
+	SHMCAT_EVERSION,   /* a ring of another layout version */
+	SHMCAT_ESIZE,      /* --size differs from the existing ring */
+	SHMCAT_ECORRUPT,   /* header holds impossible values */
+	SHMCAT_EBUSY,      /* the role is held by a live process */
+	SHMCAT_ESTALE,     /* previous writer died leaving unread bytes */
+	SHMCAT_EENDED,     /* the stream already ended; nothing to append */
+	SHMCAT_EMODE,      /* byte and record writers mixed on one ring */
+	SHMCAT_EDIED,      /* the writer died before the end of stream */
+	SHMCAT_EINTERRUPTED, /* the writer was interrupted by a signal */
+	SHMCAT_EHANGUP,    /* a reader hung up (shmcat-out --hangup) */
+	SHMCAT_ERECORD,    /* record longer than the limit */
+	SHMCAT_EFULLREADERS, /* no free reader slot */
+	SHMCAT_ELAST
+};
+
+/* shmcat_wait_data() result meaning the stream ended cleanly. */
+#define SHMCAT_EOF 1
+
+enum shmcat_role { SHMCAT_WRITER, SHMCAT_READER, SHMCAT_INSPECT };
+
+/* How a writer ends its part of the stream (shmcat_close). */
+enum shmcat_end {
+	SHMCAT_END,         /* clean end of input */
+	SHMCAT_KEEP_OPEN,   /* leave; others may continue the stream */
+	SHMCAT_INTERRUPTED, /* stopped by a signal: readers report truncation */
+	SHMCAT_HANGUP,      /* reader: end the stream for everyone */
+	SHMCAT_ABANDON      /* just detach (error paths) */
+};
+
+/* shmcat_open flags */
+#define SHMCAT_O_FORCE 0x01    /* replace a stale, foreign or corrupt object */
+#define SHMCAT_O_NONBLOCK 0x02 /* remembered for wait calls with timeout -1 */
+#define SHMCAT_O_LINES 0x04    /* writer: newline-terminated records */
+#define SHMCAT_O_NUL 0x08      /* writer: NUL-terminated records */
+#define SHMCAT_O_TAP 0x10      /* reader: observer, never holds writer back */
+#define SHMCAT_O_NEW 0x20      /* reader: start at new data only */
+#define SHMCAT_O_NOCREATE 0x40 /* attach only; never create */
+
+typedef void (*shmcat_log_fn)(void *ctx, const char *fmt, ...);
+
+struct shmcat_opts {
+	enum shmcat_role role;
+	size_t size;		 /* requested capacity; 0: existing or default */
+	mode_t mode;		 /* for a new ring; 0 means 0600 */
+	unsigned flags;		 /* SHMCAT_O_* */
+	const char *reader_name; /* named, persistent reader cursor */
+	shmcat_log_fn log;	 /* verbose log of IPC calls, or NULL */
+	void *log_ctx;
+};
+
+/* Details of a failure, for a one-line message. */
+struct shmcat_error {
+	int code;	  /* same as the return value */
+	char call[32];	  /* the call that failed: "shm_open", "mmap", ... */
+	long pid;	  /* the process holding a busy role, or 0 */
+	uint64_t bytes;	  /* unread bytes, for SHMCAT_ESTALE */
+};
+
+struct shmcat_ring;
+
+int shmcat_open(const char *name, const struct shmcat_opts *opts,
+    struct shmcat_ring **ringp, struct shmcat_error *err);
+int shmcat_close(struct shmcat_ring *r, enum shmcat_end how);
+
+size_t shmcat_capacity(const struct shmcat_ring *r);
+const char *shmcat_name(const struct shmcat_ring *r);
+int shmcat_created(const struct shmcat_ring *r); /* 1 if this handle created it */
+
+/* Writer */
+size_t shmcat_write_span(struct shmcat_ring *r, void **p);
+int shmcat_write_commit(struct shmcat_ring *r, size_t n);
+int shmcat_wait_space(struct shmcat_ring *r, int timeout_ms);
+int shmcat_write_record(struct shmcat_ring *r, const void *buf, size_t n,
+    int timeout_ms);
+
+/* Reader */
+size_t shmcat_read_span(struct shmcat_ring *r, const void **p);
+int shmcat_read_commit(struct shmcat_ring *r, size_t n);
+int shmcat_wait_data(struct shmcat_ring *r, int timeout_ms);
+/* Tap: copy out up to n bytes that are certainly intact; *skipped counts
+ * bytes lost because the writer lapped the tap. */
+ssize_t shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n,
+    uint64_t *skipped);
+
+/* Per-handle counters, for --stats. */
+struct shmcat_counters {
+	uint64_t bytes;	   /* committed by this handle */
+	uint64_t sleeps;   /* times this handle slept on full/empty */
+	uint64_t skipped;  /* tap: bytes missed */
+};
+void shmcat_counters(const struct shmcat_ring *r, struct shmcat_counters *c);
+
+/* Inspection */
+struct shmcat_reader_status {
+	int slot;
+	char name[SHMCAT_READER_NAME_MAX + 1];
+	const char *kind; /* "default", "named", "anonymous", "tap" */
+	uint64_t pos;
+	uint64_t lag;
+	long pid;
+	int alive;
+	uint64_t sleeps, skipped;
+};
+
+struct shmcat_status {
+	uint64_t capacity, object_size;
+	uint64_t tail, floor, buffered;
+	const char *record_mode; /* "unset", "bytes", "lines", "nul" */
+	const char *state; /* "open", "ended", "interrupted", "hangup", "writer-died" */
+	long writer_pid, creator_pid;
+	int writer_alive, writers_active, readers_alive;
+	uint64_t writer_sleeps;
+	int64_t created_sec;
+	int nreaders;
+	struct shmcat_reader_status readers[SHMCAT_MAX_READERS];
+};
+int shmcat_status(struct shmcat_ring *r, struct shmcat_status *st);
+
+/* Call fn for every ring name in /dev/shm; stops early if fn returns != 0. */
+int shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx);
+/* Remove a ring: refuses (SHMCAT_EBUSY) while a live process uses it
+ * unless force; never removes an object that is not a ring unless force. */
+int shmcat_remove(const char *name, int force, struct shmcat_error *err);
+
+int shmcat_valid_name(const char *name);
+const char *shmcat_strerror(int code);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * barrier.h - every memory ordering the ring uses, named once.
+ *
+ * Call sites say what each access pairs with; see the diagram in ring.c.
+ */
+#ifndef SHMCAT_BARRIER_H
+#define SHMCAT_BARRIER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* Only lock-free atomics work between processes: they must not depend on
+ * a lock table private to one address space. */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
+
+/* Publish: everything written before becomes visible to whoever
+ * load_acquire()s the new value. */
+static inline void
+store_release64(_Atomic uint64_t *p, uint64_t v)
+{
+	atomic_store_explicit(p, v, memory_order_release);
+}
+
+static inline uint64_t
+load_acquire64(_Atomic uint64_t *p)
+{
+	return atomic_load_explicit(p, memory_order_acquire);
+}
+
+/* Our own field, or a value only used as a hint: no ordering needed. */
+static inline uint64_t
+load_relaxed64(_Atomic uint64_t *p)
+{
+	return atomic_load_explicit(p, memory_order_relaxed);
+}
+
+static inline void
+store_relaxed64(_Atomic uint64_t *p, uint64_t v)
+{
+	atomic_store_explicit(p, v, memory_order_relaxed);
+}
+
+static inline uint32_t
+load_acquire32(_Atomic uint32_t *p)
+{
+	return atomic_load_explicit(p, memory_order_acquire);
+}
+
+static inline void
+store_release32(_Atomic uint32_t *p, uint32_t v)
+{
+	atomic_store_explicit(p, v, memory_order_release);
+}
+
+/* Store-then-load across two variables (the "waiting" flag against a
+ * position, a cursor against the floor) needs a full fence on both sides:
+ * release/acquire alone lets each side miss the other's store. */
+static inline void
+fence_full(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* After copying bytes that a writer may overwrite (the tap), order the
+ * copy before re-reading the writer's reservation. */
+static inline void
+fence_acquire(void)
+{
+	atomic_thread_fence(memory_order_acquire);
+}
+
+static inline void
+fence_release(void)
+{
+	atomic_thread_fence(memory_order_release);
+}
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+#endif

@@ -1,0 +1,30 @@
+/* error.c - words for the error codes the library returns. */
+#include <string.h>
+
+#include "shmcat_int.h"
+
+static const char *const messages[] = {
+	[SHMCAT_ENOTRING - SHMCAT_EBASE] = "not a shmcat ring",
+	[SHMCAT_EVERSION - SHMCAT_EBASE] = "ring has an unsupported layout version",
+	[SHMCAT_ESIZE - SHMCAT_EBASE] = "ring exists with a different size",
+	[SHMCAT_ECORRUPT - SHMCAT_EBASE] = "ring header is corrupt",
+	[SHMCAT_EBUSY - SHMCAT_EBASE] = "ring is in use",
+	[SHMCAT_ESTALE - SHMCAT_EBASE] = "stale ring: its writer died leaving unread bytes",
+	[SHMCAT_EENDED - SHMCAT_EBASE] = "stream already ended, unread bytes remain",
+	[SHMCAT_EMODE - SHMCAT_EBASE] = "ring is used in another record mode",
+	[SHMCAT_EDIED - SHMCAT_EBASE] = "stream truncated: the writer died",
+	[SHMCAT_EINTERRUPTED - SHMCAT_EBASE] = "stream truncated: the writer was interrupted",
+	[SHMCAT_EHANGUP - SHMCAT_EBASE] = "a reader hung up",
+	[SHMCAT_ERECORD - SHMCAT_EBASE] = "record longer than the limit",
+	[SHMCAT_EFULLREADERS - SHMCAT_EBASE] = "no free reader slot",
+};
+
+const char *
+shmcat_strerror(int code)
+{
+	int e = code < 0 ? -code : code;
+
+	if (e > SHMCAT_EBASE && e < SHMCAT_ELAST)
+		return messages[e - SHMCAT_EBASE];
+	return strerror(e);
+}

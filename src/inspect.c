@@ -1,0 +1,124 @@
+/*
+ * inspect.c - what a ring holds and who uses it, listing, and the rule
+ * for when a finished ring is removed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+
+#include "barrier.h"
+#include "shmcat_int.h"
+
+/* Is the stream over and delivered, so the ring can go?  Either a reader
+ * hung up, or a reader has reported the end and no persistent cursor
+ * still has bytes to read; or nobody ever wrote and the ring is empty. */
+int
+stream_finished(struct shmcat_ring *r)
+{
+	struct shared *sh = r->sh;
+	uint32_t flags = atomic_load(&sh->stream_flags);
+	uint64_t tail = atomic_load(&sh->tail), min;
+
+	if (flags & STREAM_HANGUP)
+		return 1;
+	if (reader_scan_min(sh, tail, r->cap, &min) != 0 || min != tail)
+		return 0;
+	if (atomic_load(&sh->writer_events) >> 32 == 0)
+		return 1;
+	return (flags & STREAM_DELIVERED) && writers_state(r) != WRITERS_ALIVE;
+}
+
+static const char *
+kind_name(uint32_t kind)
+{
+	static const char *const names[] = {"free", "default", "named",
+	    "anonymous", "tap"};
+
+	return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "corrupt";
+}
+
+static const char *
+state_name(struct shmcat_ring *r, uint32_t flags)
+{
+	int ws = writers_state(r);
+
+	if (flags & STREAM_HANGUP)
+		return "hangup";
+	if (ws == WRITERS_ALIVE || ws == WRITERS_NONE_YET)
+		return "open";
+	if (ws == WRITERS_DIED)
+		return "writer-died";
+	if (flags & STREAM_INTERRUPTED)
+		return "interrupted";
+	return flags & STREAM_EOF ? "ended" : "open";
+}
+
+static void
+reader_status(struct shmcat_ring *r, int i, uint64_t tail,
+    struct shmcat_reader_status *rs)
+{
+	struct reader_slot *s = &r->sh->readers[i];
+
+	memset(rs, 0, sizeof(*rs));
+	rs->slot = i;
+	memcpy(rs->name, s->name, SHMCAT_READER_NAME_MAX);
+	rs->kind = kind_name(atomic_load(&s->kind));
+	rs->pos = atomic_load(&s->pos);
+	rs->lag = tail - rs->pos;
+	rs->alive = lock_held_by_other(r->fd, LOCK_RSLOT + i, 1) > 0;
+	rs->pid = rs->alive ? atomic_load(&s->pid) : 0;
+	rs->sleeps = atomic_load(&s->sleeps);
+	rs->skipped = atomic_load(&s->skipped);
+}
+
+int
+shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
+{
+	struct shared *sh = r->sh;
+	static const char *const modes[] = {"unset", "bytes", "lines", "nul"};
+	uint32_t mode = atomic_load(&sh->record_mode), i;
+	uint64_t ev = atomic_load(&sh->writer_events);
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	st->capacity = r->cap;
+	st->object_size = SHMCAT_HDR_SIZE + r->cap;
+	st->tail = atomic_load(&sh->tail);
+	if ((rc = reader_scan_min(sh, st->tail, r->cap, &st->floor)) != 0)
+		return rc;
+	st->buffered = st->tail - st->floor;
+	st->record_mode = mode < 4 ? modes[mode] : "corrupt";
+	st->state = state_name(r, atomic_load(&sh->stream_flags));
+	st->writer_alive = lock_held_by_other(r->fd, LOCK_WRITER, 1) > 0;
+	st->writer_pid = atomic_load(&sh->writer_pid);
+	st->writers_active = (uint32_t)ev;
+	st->writer_sleeps = atomic_load(&sh->writer_sleeps);
+	st->creator_pid = sh->creator_pid;
+	st->created_sec = sh->created_sec;
+	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
+		if (atomic_load(&sh->readers[i].kind) == SLOT_FREE)
+			continue;
+		reader_status(r, i, st->tail, &st->readers[st->nreaders]);
+		st->readers_alive += st->readers[st->nreaders].alive;
+		st->nreaders++;
+	}
+	return 0;
+}
+
+int
+shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	const size_t plen = strlen(SHMCAT_PREFIX);
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(SHMCAT_SHM_DIR)) == NULL)
+		return -errno;
+	while (rc == 0 && (de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, SHMCAT_PREFIX, plen) == 0 &&
+		    shmcat_valid_name(de->d_name + plen))
+			rc = fn(de->d_name + plen, ctx);
+	closedir(d);
+	return rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * lock.c - liveness through open-file-description locks.
+ *
+ * Each role holds a lock on one byte of the object's descriptor (see the
+ * LOCK_* offsets in shmcat_int.h).  The kernel releases it when the owner
+ * dies, however it dies, so "is the writer alive" is "is its byte
+ * locked" -- immune to PID reuse.  OFD locks belong to the open file, not
+ * the process, so two handles in one process exclude each other too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "shmcat_int.h"
+
+static struct flock
+byte_lock(int byte, short type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = byte;
+	fl.l_len = 1;
+	return fl;
+}
+
+/* 0, -EAGAIN if someone else holds a conflicting lock, or -errno. */
+int
+lock_try(int fd, int byte, int exclusive)
+{
+	struct flock fl = byte_lock(byte, exclusive ? F_WRLCK : F_RDLCK);
+
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	return errno == EACCES ? -EAGAIN : -errno;
+}
+
+int
+lock_wait(int fd, int byte, int exclusive)
+{
+	struct flock fl = byte_lock(byte, exclusive ? F_WRLCK : F_RDLCK);
+
+	return fcntl(fd, F_OFD_SETLKW, &fl) == 0 ? 0 : -errno;
+}
+
+void
+lock_release(int fd, int byte)
+{
+	struct flock fl = byte_lock(byte, F_UNLCK);
+
+	(void)fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+/* 1 if another open file holds a lock on byte that would conflict with
+ * ours (an exclusive probe sees shared locks too), 0 if not, or -errno. */
+int
+lock_held_by_other(int fd, int byte, int exclusive_probe)
+{
+	struct flock fl = byte_lock(byte, exclusive_probe ? F_WRLCK : F_RDLCK);
+
+	if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+		return -errno;
+	return fl.l_type != F_UNLCK;
+}

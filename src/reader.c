@@ -1,0 +1,253 @@
+/*
+ * reader.c - reader cursors: claim, resume, release, and the tap.
+ *
+ * Slot 0 is the default cursor; it exists from creation, so a writer that
+ * starts first keeps its bytes for the first reader, and a restarted
+ * reader resumes where the last one stopped.  A reader that finds slot 0
+ * held takes an anonymous slot instead (fan-out: it gets the stream from
+ * the oldest byte still in the ring), released when it leaves or dies.
+ * Named slots (--reader NAME) persist like slot 0.  Taps are slots the
+ * writer ignores.  A slot is owned by whoever holds its OFD lock byte.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "barrier.h"
+#include "shmcat_int.h"
+
+static int
+slot_lock(struct shmcat_ring *r, int i)
+{
+	return lock_try(r->fd, LOCK_RSLOT + i, 1);
+}
+
+/* Publish a new cursor at start, then apply the floor handshake: if the
+ * writer raised the floor past us meanwhile, those bytes may be gone and
+ * we start at the floor instead (see ring.c). */
+static void
+place_cursor(struct shmcat_ring *r, struct reader_slot *s, uint32_t kind)
+{
+	uint64_t start, floor;
+
+	if (r->flags & SHMCAT_O_NEW)
+		start = atomic_load(&r->sh->tail);
+	else
+		start = atomic_load(&r->sh->floor);
+	atomic_store(&s->pos, start);
+	atomic_store(&s->kind, kind); /* seq_cst: writer scans kind, pos */
+	for (;;) {
+		floor = atomic_load(&r->sh->floor);
+		if (floor == start || floor - start > r->cap)
+			break;
+		start = floor;
+		atomic_store(&s->pos, start);
+	}
+}
+
+static int
+claim_free_slot(struct shmcat_ring *r, uint32_t kind, const char *name)
+{
+	struct reader_slot *s;
+	uint32_t k;
+	int i;
+
+	for (i = 1; i < SHMCAT_MAX_READERS; i++) {
+		s = &r->sh->readers[i];
+		k = atomic_load(&s->kind);
+		if (k != SLOT_FREE && k != SLOT_ANON && k != SLOT_TAP)
+			continue;
+		if (slot_lock(r, i) != 0)
+			continue;
+		/* Ours now; an anonymous or tap holder without the lock is
+		 * dead and its cursor is released with it. */
+		k = atomic_load(&s->kind);
+		if (k != SLOT_FREE && k != SLOT_ANON && k != SLOT_TAP) {
+			lock_release(r->fd, LOCK_RSLOT + i);
+			continue;
+		}
+		atomic_store(&s->kind, SLOT_FREE);
+		memset(s->name, 0, sizeof(s->name));
+		if (name)
+			strncpy(s->name, name, SHMCAT_READER_NAME_MAX);
+		atomic_store(&s->sleeps, 0);
+		atomic_store(&s->skipped, 0);
+		place_cursor(r, s, kind);
+		return i;
+	}
+	return -SHMCAT_EFULLREADERS;
+}
+
+static int
+find_named(struct shmcat_ring *r, const char *name)
+{
+	int i;
+
+	for (i = 1; i < SHMCAT_MAX_READERS; i++)
+		if (atomic_load(&r->sh->readers[i].kind) == SLOT_NAMED &&
+		    strncmp(r->sh->readers[i].name, name,
+			SHMCAT_READER_NAME_MAX) == 0)
+			return i;
+	return -1;
+}
+
+/* Take an existing persistent slot and resume at its cursor. */
+static int
+resume_slot(struct shmcat_ring *r, int i, struct shmcat_error *err)
+{
+	struct reader_slot *s = &r->sh->readers[i];
+	int rc = slot_lock(r, i);
+
+	if (rc == -EAGAIN) {
+		if (err)
+			err->pid = atomic_load(&s->pid);
+		return -SHMCAT_EBUSY;
+	}
+	if (rc != 0)
+		return rc;
+	r->pos = atomic_load(&s->pos);
+	if (check_distance(r->pos, atomic_load(&r->sh->tail), r->cap) != 0)
+		return -SHMCAT_ECORRUPT;
+	return i;
+}
+
+int
+reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err)
+{
+	int i;
+
+	if (r->flags & SHMCAT_O_TAP) {
+		i = claim_free_slot(r, SLOT_TAP, NULL);
+	} else if (rname) {
+		i = find_named(r, rname);
+		i = i > 0 ? resume_slot(r, i, err) :
+		    claim_free_slot(r, SLOT_NAMED, rname);
+	} else {
+		i = resume_slot(r, 0, err);
+		if (i == -SHMCAT_EBUSY)
+			i = claim_free_slot(r, SLOT_ANON, NULL);
+	}
+	if (i < 0) {
+		if (err) {
+			err->code = i;
+			strcpy(err->call, "attach");
+		}
+		return i;
+	}
+	r->slot = i;
+	r->pos = atomic_load(&r->sh->readers[i].pos);
+	atomic_store(&r->sh->readers[i].pid, (int32_t)getpid());
+	LOG(r, "reader slot %d (%s) at byte %llu", i, i == 0 ? "default" :
+	    rname ? "named" : (r->flags & SHMCAT_O_TAP) ? "tap" : "anonymous",
+	    (unsigned long long)r->pos);
+	return 0;
+}
+
+void
+reader_detach(struct shmcat_ring *r, enum shmcat_end how)
+{
+	struct reader_slot *s = &r->sh->readers[r->slot];
+	uint32_t kind = atomic_load(&s->kind);
+
+	if (how == SHMCAT_HANGUP) {
+		atomic_fetch_or(&r->sh->stream_flags,
+		    STREAM_HANGUP | STREAM_DELIVERED);
+		LOG(r, "hangup: ending the stream for the writer");
+	}
+	atomic_store(&s->pid, 0);
+	if (kind == SLOT_ANON || kind == SLOT_TAP)
+		atomic_store(&s->kind, SLOT_FREE);
+	/* Our cursor may have been the floor, or the writer may wait for
+	 * the hangup: let it look again. */
+	atomic_store(&r->sh->writer_waiting, 0);
+	sem_post(&r->sh->space);
+	lock_release(r->fd, LOCK_RSLOT + r->slot);
+}
+
+/* Release the slots of anonymous readers and taps that died. */
+int
+reap_dead_readers(struct shmcat_ring *r)
+{
+	struct reader_slot *s;
+	uint32_t k;
+	int i, n = 0;
+
+	for (i = 1; i < SHMCAT_MAX_READERS; i++) {
+		s = &r->sh->readers[i];
+		k = atomic_load(&s->kind);
+		if ((k != SLOT_ANON && k != SLOT_TAP) || slot_lock(r, i) != 0)
+			continue;
+		if (atomic_load(&s->kind) == k) {
+			atomic_store(&s->kind, SLOT_FREE);
+			LOG(r, "reader slot %d: holder %d died, released", i,
+			    (int)atomic_load(&s->pid));
+			n += k == SLOT_ANON;
+		}
+		lock_release(r->fd, LOCK_RSLOT + i);
+	}
+	return n;
+}
+
+/* Drop bytes up to and including the next record end (after a skip). */
+static size_t
+resync(struct shmcat_ring *r, unsigned char *buf, size_t len)
+{
+	uint32_t mode = atomic_load(&r->sh->record_mode);
+	unsigned char *end;
+
+	if (mode != MODE_LINES && mode != MODE_NUL) {
+		r->eol = 0;
+		return 0;
+	}
+	end = memchr(buf, mode == MODE_LINES ? '\n' : '\0', len);
+	if (end == NULL)
+		return len;
+	r->eol = 0;
+	return (size_t)(end - buf) + 1;
+}
+
+static void
+tap_skip(struct shmcat_ring *r, uint64_t to, uint64_t *skipped)
+{
+	*skipped += to - r->pos;
+	r->count.skipped += to - r->pos;
+	atomic_fetch_add(&r->sh->readers[r->slot].skipped, to - r->pos);
+	r->pos = to;
+	r->eol = 1;
+}
+
+ssize_t
+shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
+{
+	uint64_t tail = load_acquire64(&r->sh->tail), oldest;
+	size_t len, drop;
+
+	oldest = atomic_load_explicit(&r->sh->reserve_end,
+	    memory_order_relaxed) - r->cap;
+	if ((int64_t)(oldest - r->pos) > 0 && (int64_t)(tail - oldest) >= 0)
+		tap_skip(r, oldest, skipped);
+	if ((int64_t)(tail - r->pos) <= 0)
+		return 0;
+	len = tail - r->pos < n ? tail - r->pos : n;
+	if (len > r->cap)
+		len = r->cap;
+	memcpy(buf, r->data + r->pos % r->cap, len);
+	/* Validate after copy: order the copy before re-reading the
+	 * reservation; bytes below it minus capacity may have changed. */
+	fence_acquire();
+	oldest = atomic_load_explicit(&r->sh->reserve_end,
+	    memory_order_relaxed) - r->cap;
+	if ((int64_t)(oldest - r->pos) > 0) {
+		drop = oldest - r->pos < len ? oldest - r->pos : len;
+		tap_skip(r, r->pos + drop, skipped);
+		memmove(buf, (unsigned char *)buf + drop, len - drop);
+		len -= drop;
+	}
+	drop = r->eol ? resync(r, buf, len) : 0;
+	memmove(buf, (unsigned char *)buf + drop, len - drop);
+	r->pos += len;
+	r->count.bytes += len - drop;
+	atomic_store_explicit(&r->sh->readers[r->slot].pos, r->pos,
+	    memory_order_relaxed); /* for inspection only */
+	return (ssize_t)(len - drop);
+}

@@ -1,0 +1,216 @@
+/*
+ * record.c - writers: attach, detach, stale-ring recovery, whole records.
+ *
+ * A bytes writer holds LOCK_WRITER exclusively: one at a time.  Record
+ * writers (--lines, --null) hold it shared and serialise their commits
+ * with a robust process-shared mutex; a record is copied in whole before
+ * tail moves, so a writer that dies mid-record leaves nothing of it.
+ *
+ * writer_events counts attaches (high 32 bits) and active writers (low
+ * 32).  A writer that leaves decrements it; one that dies cannot, so
+ * "active > 0 and nobody holds LOCK_WRITER" means a writer died.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "barrier.h"
+#include "shmcat_int.h"
+
+#define EVENT_ATTACH ((UINT64_C(1) << 32) + 1)
+
+static uint32_t
+wanted_mode(const struct shmcat_ring *r)
+{
+	if (r->flags & SHMCAT_O_NUL)
+		return MODE_NUL;
+	return (r->flags & SHMCAT_O_LINES) ? MODE_LINES : MODE_BYTES;
+}
+
+static int
+records(const struct shmcat_ring *r)
+{
+	return wanted_mode(r) != MODE_BYTES;
+}
+
+/* Take the commit lock; a holder that died left nothing half-done,
+ * since tail only moves after a whole record is in place. */
+static int
+commit_lock(struct shmcat_ring *r)
+{
+	int rc = pthread_mutex_lock(&r->sh->commit_lock);
+
+	if (rc == EOWNERDEAD) {
+		LOG(r, "commit lock: previous holder died, recovering");
+		pthread_mutex_consistent(&r->sh->commit_lock);
+		rc = 0;
+	}
+	return -rc;
+}
+
+static void
+commit_unlock(struct shmcat_ring *r)
+{
+	pthread_mutex_unlock(&r->sh->commit_lock);
+}
+
+/* Unread bytes for persistent cursors, or -SHMCAT_ECORRUPT. */
+static int64_t
+unread_bytes(struct shmcat_ring *r)
+{
+	uint64_t tail = atomic_load(&r->sh->tail), min;
+	int rc = reader_scan_min(r->sh, tail, r->cap, &min);
+
+	return rc ? rc : (int64_t)(tail - min);
+}
+
+/* Nobody else writes: is the previous stream over (ended, interrupted or
+ * its writer dead)?  Then recover it if it is empty, refuse if not. */
+static int
+recover_stale(struct shmcat_ring *r, struct shmcat_error *err)
+{
+	struct shared *sh = r->sh;
+	uint64_t ev = atomic_load(&sh->writer_events);
+	uint32_t flags = atomic_load(&sh->stream_flags);
+	int64_t unread;
+
+	if ((uint32_t)ev == 0 && (flags & ~STREAM_DELIVERED) == 0)
+		return 0; /* a fresh ring, or writers left with --keep-open */
+	if ((unread = unread_bytes(r)) < 0)
+		return (int)unread;
+	if (unread > 0) {
+		if (err)
+			err->bytes = unread;
+		return flags & STREAM_EOF ? -SHMCAT_EENDED : -SHMCAT_ESTALE;
+	}
+	atomic_store(&sh->writer_events, ev >> 32 << 32);
+	atomic_store(&sh->stream_flags, 0);
+	LOG(r, "stale ring (previous writer %s): empty, re-initialised",
+	    (uint32_t)ev ? "died" : "finished");
+	return 0;
+}
+
+static int
+claim_writer_slot(struct shmcat_ring *r)
+{
+	int i;
+
+	for (i = 0; i < SHMCAT_MAX_WRITERS; i++)
+		if (lock_try(r->fd, LOCK_WSLOT + i, 1) == 0) {
+			atomic_store(&r->sh->writers[i].pid, (int32_t)getpid());
+			atomic_store(&r->sh->writers[i].bytes, 0);
+			atomic_store(&r->sh->writers[i].busy, 1);
+			return i;
+		}
+	return -SHMCAT_EBUSY;
+}
+
+static int
+join_stream(struct shmcat_ring *r, struct shmcat_error *err)
+{
+	uint32_t unset = MODE_UNSET, mode = wanted_mode(r);
+	int rc, others;
+
+	if (!atomic_compare_exchange_strong(&r->sh->record_mode, &unset, mode) &&
+	    unset != mode)
+		return -SHMCAT_EMODE;
+	others = lock_held_by_other(r->fd, LOCK_WRITER, 1);
+	if (others < 0)
+		return others;
+	if (!others && (rc = recover_stale(r, err)) != 0)
+		return rc;
+	if ((rc = claim_writer_slot(r)) < 0)
+		return rc;
+	r->slot = rc;
+	atomic_fetch_add(&r->sh->writer_events, EVENT_ATTACH);
+	atomic_store(&r->sh->writer_pid, (int32_t)getpid());
+	writer_begin(r);
+	return 0;
+}
+
+int
+writer_attach(struct shmcat_ring *r, struct shmcat_error *err)
+{
+	int rc = lock_try(r->fd, LOCK_WRITER, !records(r));
+
+	LOG(r, "fcntl F_OFD_SETLK writer lock (%s): %s",
+	    records(r) ? "shared" : "exclusive", rc ? strerror(-rc) : "ok");
+	if (rc == -EAGAIN) {
+		uint32_t mode = atomic_load(&r->sh->record_mode);
+
+		if (err)
+			err->pid = atomic_load(&r->sh->writer_pid);
+		rc = mode != MODE_UNSET && mode != wanted_mode(r) ?
+		    -SHMCAT_EMODE : -SHMCAT_EBUSY;
+	}
+	if (rc == 0 && records(r) && (rc = commit_lock(r)) == 0) {
+		rc = join_stream(r, err);
+		commit_unlock(r);
+	} else if (rc == 0) {
+		rc = join_stream(r, err);
+	}
+	if (rc != 0) {
+		lock_release(r->fd, LOCK_WRITER);
+		if (err && err->call[0] == '\0') {
+			err->code = rc;
+			strcpy(err->call, "attach");
+		}
+	}
+	return rc;
+}
+
+void
+writer_detach(struct shmcat_ring *r, enum shmcat_end how)
+{
+	struct shared *sh = r->sh;
+	uint64_t ev;
+	int locked = records(r) && commit_lock(r) == 0;
+
+	if (how == SHMCAT_INTERRUPTED || how == SHMCAT_ABANDON ||
+	    how == SHMCAT_HANGUP)
+		atomic_fetch_or(&sh->stream_flags, STREAM_INTERRUPTED);
+	/* The flag goes before the count: a reader that sees the count drop
+	 * must also see why (wait.c reads them in the other order). */
+	if (how == SHMCAT_END) {
+		ev = atomic_load(&sh->writer_events);
+		if ((uint32_t)ev == 1)
+			atomic_fetch_or(&sh->stream_flags, STREAM_EOF);
+	}
+	atomic_fetch_sub(&sh->writer_events, 1);
+	atomic_store(&sh->writers[r->slot].busy, 0);
+	if (locked)
+		commit_unlock(r);
+	lock_release(r->fd, LOCK_WSLOT + r->slot);
+	lock_release(r->fd, LOCK_WRITER);
+	LOG(r, "writer detached: %s", how == SHMCAT_END ? "end of stream" :
+	    how == SHMCAT_KEEP_OPEN ? "stream kept open" : "interrupted");
+	wake_readers(sh);
+}
+
+/* Write buf as one unit: readers see all of it or none of it. */
+int
+shmcat_write_record(struct shmcat_ring *r, const void *buf, size_t n,
+    int timeout_ms)
+{
+	void *p;
+	int rc;
+
+	if (n > r->cap || n > SHMCAT_RECORD_MAX)
+		return -SHMCAT_ERECORD;
+	if (records(r) && (rc = commit_lock(r)) != 0)
+		return rc;
+	writer_begin(r); /* other writers moved tail */
+	r->need = n;
+	while (shmcat_write_span(r, &p) < n)
+		if ((rc = shmcat_wait_space(r, timeout_ms)) != 0)
+			goto out;
+	memcpy(p, buf, n);
+	rc = shmcat_write_commit(r, n);
+	atomic_fetch_add(&r->sh->writers[r->slot].bytes, n);
+out:
+	r->need = 1;
+	if (records(r))
+		commit_unlock(r);
+	return rc;
+}

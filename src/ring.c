@@ -1,0 +1,201 @@
+/*
+ * ring.c - the head/tail protocol.
+ *
+ * Positions are free-running 64-bit byte counts.  `tail` is the next byte
+ * the writer will commit; each reader slot has `pos`, the next byte that
+ * reader will deliver.  For every non-tap cursor:
+ *
+ *	I1  pos <= tail and tail - pos <= capacity		(never trusted:
+ *	    check_distance() is applied to every loaded pair)
+ *	I2  bytes [pos, tail) are committed and unchanged until pos passes them
+ *	I3  the writer writes only positions in [tail, floor_eff + capacity),
+ *	    floor_eff = min over non-tap cursors, so it never overwrites I2
+ *	I4  tail and every pos only grow; the byte at position p lives at
+ *	    data[p % capacity] (the data area is mapped twice, so a span of up
+ *	    to capacity bytes never wraps)
+ *
+ * Pairing diagram (one writer W, readers R; seq_cst fences shown as F):
+ *
+ *	W (produce)                          R (consume)
+ *	-----------                          -----------
+ *	fill data[tail..tail+n)              t = load_acquire(tail)      (A)
+ *	store_release(tail, tail + n)  (A)   read data[pos..t)
+ *	F                                    store_release(slot.pos, p')  (B)
+ *	if readers_waiting: post R.wake (C)  F
+ *	                                     if writer_waiting: post space (D)
+ *	p = load_acquire(slot.pos)     (B)
+ *	... then overwrite below p + capacity
+ *
+ *	(A) R sees the bytes W wrote before publishing tail.
+ *	(B) W reuses bytes only after R has finished reading them.
+ *	(C)/(D) Sleeping, Dekker style: the sleeper sets its flag, F, then
+ *	    re-checks the position; the waker stores the position, F, then
+ *	    reads the flag.  With a full fence on both sides at least one of
+ *	    them sees the other, so no wake-up is lost (wait.c).
+ *
+ * Floor and late-joining readers.  The writer computes floor_eff by
+ * scanning the slots (ring_floor) and stores the scan into the shared
+ * `floor` (a start hint for new readers), then scans again and uses the
+ * minimum of both scans.  A new reader stores its pos, marks its slot
+ * used, F, and re-loads `floor`, moving up if the floor passed it
+ * (reader.c).  Again Dekker: either the writer's second scan sees the new
+ * cursor, or the reader sees the floor the writer acted on.  model/ring.pml
+ * checks these interleavings.
+ *
+ * Tap readers are not cursors for I3.  They copy bytes out first and then
+ * re-read `reserve_end` (the writer's limit, stored and fenced before it
+ * hands out space): byte p is intact iff p >= reserve_end - capacity.
+ */
+#include <errno.h>
+#include <semaphore.h>
+#include <string.h>
+
+#include "barrier.h"
+#include "shmcat_int.h"
+
+int
+check_distance(uint64_t from, uint64_t to, uint64_t cap)
+{
+	return to - from <= cap ? 0 : -SHMCAT_ECORRUPT;
+}
+
+static int
+counts_for_floor(uint32_t kind)
+{
+	return kind == SLOT_DEFAULT || kind == SLOT_NAMED || kind == SLOT_ANON;
+}
+
+/* Minimum cursor of the non-tap readers; -SHMCAT_ECORRUPT if one of
+ * them breaks I1 (a peer scribbled on the header). */
+int
+reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min)
+{
+	uint64_t pos;
+	int i;
+
+	*min = tail;
+	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
+		struct reader_slot *s = &sh->readers[i];
+
+		/* seq_cst: part of the floor handshake with reader_attach. */
+		if (!counts_for_floor(atomic_load(&s->kind)))
+			continue;
+		/* Pairs with the reader's store_release (B). */
+		pos = load_acquire64(&s->pos);
+		if (check_distance(pos, tail, cap) != 0)
+			return -SHMCAT_ECORRUPT;
+		if (tail - pos > tail - *min)
+			*min = pos;
+	}
+	return 0;
+}
+
+/* The lowest position any non-tap reader still needs.  Writer only. */
+int
+ring_floor(struct shmcat_ring *r, uint64_t *floor)
+{
+	struct shared *sh = r->sh;
+	uint64_t first, second, hint;
+	int rc;
+
+	if ((rc = reader_scan_min(sh, r->tail, r->cap, &first)) != 0)
+		return rc;
+	hint = load_relaxed64(&sh->floor);
+	if (first - hint <= r->cap && first != hint)
+		atomic_store(&sh->floor, first); /* seq_cst: see diagram */
+	fence_full();
+	if ((rc = reader_scan_min(sh, r->tail, r->cap, &second)) != 0)
+		return rc;
+	*floor = r->tail - second > r->tail - first ? second : first;
+	return 0;
+}
+
+void
+writer_begin(struct shmcat_ring *r)
+{
+	r->tail = load_relaxed64(&r->sh->tail);
+	r->limit = r->tail; /* recomputed on the first span */
+}
+
+size_t
+shmcat_write_span(struct shmcat_ring *r, void **p)
+{
+	uint64_t floor;
+
+	if (r->limit == r->tail) {
+		if (ring_floor(r, &floor) != 0)
+			return 0; /* shmcat_wait_space reports it */
+		r->limit = floor + r->cap;
+		/* Taps must learn of the reservation before any byte of it
+		 * changes; the fence orders this store before our writes. */
+		atomic_store_explicit(&r->sh->reserve_end, r->limit,
+		    memory_order_relaxed);
+		fence_full();
+	}
+	*p = r->data + r->tail % r->cap;
+	return r->limit - r->tail;
+}
+
+void
+wake_readers(struct shared *sh)
+{
+	uint32_t bits;
+	int i;
+
+	fence_full(); /* (C): our tail store before their flag */
+	if (atomic_load_explicit(&sh->readers_waiting, memory_order_relaxed) == 0)
+		return;
+	bits = atomic_exchange(&sh->readers_waiting, 0);
+	for (i = 0; bits != 0; i++, bits >>= 1)
+		if (bits & 1)
+			sem_post(&sh->readers[i].wake);
+}
+
+int
+shmcat_write_commit(struct shmcat_ring *r, size_t n)
+{
+	if (n > r->limit - r->tail)
+		return -EINVAL;
+	r->tail += n;
+	r->count.bytes += n;
+	store_release64(&r->sh->tail, r->tail); /* (A) */
+	wake_readers(r->sh);
+	return 0;
+}
+
+size_t
+shmcat_read_span(struct shmcat_ring *r, const void **p)
+{
+	uint64_t tail = load_acquire64(&r->sh->tail); /* (A) */
+
+	if (check_distance(r->pos, tail, r->cap) != 0) {
+		r->seen_tail = r->pos; /* report corruption via wait_data */
+		*p = NULL;
+		return 0;
+	}
+	r->seen_tail = tail;
+	*p = r->data + r->pos % r->cap;
+	return tail - r->pos;
+}
+
+void
+wake_writer(struct shared *sh)
+{
+	fence_full(); /* (D): our pos store before their flag */
+	if (atomic_load_explicit(&sh->writer_waiting, memory_order_relaxed) &&
+	    atomic_exchange(&sh->writer_waiting, 0))
+		sem_post(&sh->space);
+}
+
+int
+shmcat_read_commit(struct shmcat_ring *r, size_t n)
+{
+	if (n > r->seen_tail - r->pos)
+		return -EINVAL;
+	r->pos += n;
+	r->count.bytes += n;
+	/* (B): we are done reading these bytes. */
+	store_release64(&r->sh->readers[r->slot].pos, r->pos);
+	wake_writer(r->sh);
+	return 0;
+}

@@ -1,0 +1,452 @@
+/*
+ * shm.c - shared-memory lifecycle: create, attach, validate, map, unlink.
+ *
+ * A new ring is built under a private name ("shmcat.<name>~<pid>", which
+ * no valid ring name can collide with), sized, backed with
+ * posix_fallocate (so a full /dev/shm fails here, not as SIGBUS later),
+ * initialised, and only then published with link(2).  link fails with
+ * EEXIST if someone else published first, so two sides starting at once
+ * never both initialise, and nobody ever sees a half-built header.
+ *
+ * Every attached process holds a shared lock on LOCK_ATTACH.  Removing a
+ * ring takes it exclusively, so a ring in use is never removed; after
+ * locking, an attacher checks the name still leads to its object.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "barrier.h"
+#include "shmcat_int.h"
+
+static int
+fail(struct shmcat_error *err, const char *call, int code)
+{
+	if (err) {
+		err->code = code;
+		snprintf(err->call, sizeof(err->call), "%s", call);
+	}
+	return code;
+}
+
+static void
+shm_path(const struct shmcat_ring *r, const char *suffix, char *buf,
+    size_t len)
+{
+	snprintf(buf, len, SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s%s", r->name,
+	    suffix);
+}
+
+/* Validate the immutable part of a header against the object's size. */
+int
+check_header(const struct shared *sh, uint64_t object_size)
+{
+	if (sh->magic != SHMCAT_MAGIC)
+		return -SHMCAT_ENOTRING;
+	if (sh->version != SHMCAT_LAYOUT_VERSION)
+		return -SHMCAT_EVERSION;
+	if (sh->header_size != SHMCAT_HDR_SIZE || sh->capacity == 0 ||
+	    sh->capacity % SHMCAT_PAGE != 0 ||
+	    sh->capacity > object_size - SHMCAT_HDR_SIZE ||
+	    sh->object_size != object_size ||
+	    sh->object_size != SHMCAT_HDR_SIZE + sh->capacity ||
+	    sh->max_readers != SHMCAT_MAX_READERS ||
+	    sh->max_writers != SHMCAT_MAX_WRITERS)
+		return -SHMCAT_ECORRUPT;
+	return 0;
+}
+
+/* Map header + data, then the data again right after it. */
+static int
+map_ring(struct shmcat_ring *r)
+{
+	size_t len = SHMCAT_HDR_SIZE + 2 * r->cap;
+	unsigned char *base, *p;
+
+	base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+	    MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return -errno;
+	p = mmap(base, SHMCAT_HDR_SIZE + r->cap, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_FIXED, r->fd, 0);
+	if (p != MAP_FAILED)
+		p = mmap(base + SHMCAT_HDR_SIZE + r->cap, r->cap,
+		    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, r->fd,
+		    SHMCAT_HDR_SIZE);
+	if (p == MAP_FAILED) {
+		int e = errno;
+		munmap(base, len);
+		return -e;
+	}
+	r->map = base;
+	r->map_len = len;
+	r->sh = (struct shared *)base;
+	r->data = base + SHMCAT_HDR_SIZE;
+	LOG(r, "mmap %zu bytes (header %u + data %llu mapped twice)", len,
+	    SHMCAT_HDR_SIZE, (unsigned long long)r->cap);
+	return 0;
+}
+
+static int
+init_sync(struct shared *sh)
+{
+	pthread_mutexattr_t ma;
+	int i, rc;
+
+	if (sem_init(&sh->space, 1, 0) != 0)
+		return -errno;
+	for (i = 0; i < SHMCAT_MAX_READERS; i++)
+		if (sem_init(&sh->readers[i].wake, 1, 0) != 0)
+			return -errno;
+	if ((rc = pthread_mutexattr_init(&ma)) != 0)
+		return -rc;
+	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+	rc = pthread_mutex_init(&sh->commit_lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+	return -rc;
+}
+
+static int
+init_header(struct shmcat_ring *r)
+{
+	struct shared *sh = r->sh;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->version = SHMCAT_LAYOUT_VERSION;
+	sh->header_size = SHMCAT_HDR_SIZE;
+	sh->capacity = r->cap;
+	sh->object_size = SHMCAT_HDR_SIZE + r->cap;
+	sh->created_sec = time(NULL);
+	sh->creator_pid = getpid();
+	sh->max_readers = SHMCAT_MAX_READERS;
+	sh->max_writers = SHMCAT_MAX_WRITERS;
+	atomic_store(&sh->readers[0].kind, SLOT_DEFAULT);
+	/* The magic goes last: it marks a finished header. */
+	sh->magic = SHMCAT_MAGIC;
+	return init_sync(sh);
+}
+
+/* Build the ring under a private name and publish it.  -EEXIST: lost the
+ * race to another creator; attach to theirs instead. */
+static int
+create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err)
+{
+	char tmp[SHMCAT_NAME_MAX + 64], path[SHMCAT_NAME_MAX + 96];
+	char final[SHMCAT_NAME_MAX + 64];
+	off_t size = SHMCAT_HDR_SIZE + r->cap;
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "/" SHMCAT_PREFIX "%s~%ld", r->name,
+	    (long)getpid());
+	r->fd = shm_open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	LOG(r, "shm_open %s O_CREAT|O_EXCL mode %04o: %s", tmp,
+	    (unsigned)mode, r->fd < 0 ? strerror(errno) : "ok");
+	if (r->fd < 0)
+		return fail(err, "shm_open", -errno);
+	if (ftruncate(r->fd, size) != 0) {
+		rc = fail(err, "ftruncate", -errno);
+		goto out;
+	}
+	LOG(r, "ftruncate %lld", (long long)size);
+	if ((rc = posix_fallocate(r->fd, 0, size)) != 0) {
+		rc = fail(err, "posix_fallocate", -rc);
+		goto out;
+	}
+	LOG(r, "posix_fallocate %lld: backed", (long long)size);
+	if ((rc = map_ring(r)) != 0) {
+		fail(err, "mmap", rc);
+		goto out;
+	}
+	if ((rc = init_header(r)) != 0) {
+		fail(err, "sem_init", rc);
+		goto out;
+	}
+	if ((rc = lock_try(r->fd, LOCK_ATTACH, 0)) != 0) {
+		fail(err, "fcntl", rc);
+		goto out;
+	}
+	shm_path(r, "", final, sizeof(final));
+	snprintf(path, sizeof(path), SHMCAT_SHM_DIR "%s", tmp);
+	rc = link(path, final) == 0 ? 0 : -errno;
+	LOG(r, "link %s -> %s: %s", path, final, rc ? strerror(-rc) : "published");
+	if (rc != 0 && rc != -EEXIST)
+		fail(err, "link", rc);
+	r->created = rc == 0;
+out:
+	shm_unlink(tmp);
+	return rc;
+}
+
+/* Open, validate and map an existing ring.  -ENOENT: there is none. */
+static int
+attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
+{
+	char obj[SHMCAT_NAME_MAX + 16];
+	struct shared *sh;
+	struct stat st;
+	int rc;
+
+	shm_object_name(r->name, obj, sizeof(obj));
+	r->fd = shm_open(obj, O_RDWR | O_CLOEXEC, 0);
+	LOG(r, "shm_open %s O_RDWR: %s", obj, r->fd < 0 ? strerror(errno) : "ok");
+	if (r->fd < 0)
+		return errno == ENOENT ? -ENOENT : fail(err, "shm_open", -errno);
+	if (fstat(r->fd, &st) != 0)
+		return fail(err, "fstat", -errno);
+	if ((uint64_t)st.st_size < SHMCAT_HDR_SIZE + SHMCAT_PAGE)
+		return fail(err, "header", -SHMCAT_ENOTRING);
+	sh = mmap(NULL, SHMCAT_HDR_SIZE, PROT_READ, MAP_SHARED, r->fd, 0);
+	if (sh == MAP_FAILED)
+		return fail(err, "mmap", -errno);
+	rc = check_header(sh, st.st_size);
+	r->cap = sh->capacity; /* from here on, only our copy is used */
+	munmap(sh, SHMCAT_HDR_SIZE);
+	if (rc != 0)
+		return fail(err, "header", rc);
+	if ((rc = map_ring(r)) != 0)
+		return fail(err, "mmap", rc);
+	if ((rc = lock_try(r->fd, LOCK_ATTACH, 0)) != 0)
+		return fail(err, "fcntl", rc == -EAGAIN ? -SHMCAT_EBUSY : rc);
+	return 0;
+}
+
+/* 1 if the name still leads to the object we hold, 0 if not, or -errno. */
+static int
+still_published(struct shmcat_ring *r)
+{
+	char path[SHMCAT_NAME_MAX + 64];
+	struct stat a, b;
+
+	shm_path(r, "", path, sizeof(path));
+	if (fstat(r->fd, &a) != 0)
+		return -errno;
+	if (stat(path, &b) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Unlink the name if it still leads to our object.  Callers hold
+ * LOCK_ATTACH exclusively, so nobody else can be using it. */
+int
+unlink_if_same(struct shmcat_ring *r)
+{
+	char obj[SHMCAT_NAME_MAX + 16];
+	int rc = still_published(r);
+
+	if (rc <= 0)
+		return rc;
+	shm_object_name(r->name, obj, sizeof(obj));
+	rc = shm_unlink(obj) == 0 ? 0 : -errno;
+	LOG(r, "shm_unlink %s: %s", obj, rc ? strerror(-rc) : "removed");
+	return rc;
+}
+
+static void
+unmap_ring(struct shmcat_ring *r)
+{
+	if (r->map)
+		munmap(r->map, r->map_len);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->map = NULL;
+	r->sh = NULL;
+	r->fd = -1;
+}
+
+/* Remove a bad object under --force, so a fresh ring can take its name. */
+static int
+force_replace(struct shmcat_ring *r, int why)
+{
+	char obj[SHMCAT_NAME_MAX + 16];
+
+	shm_object_name(r->name, obj, sizeof(obj));
+	LOG(r, "--force: replacing %s (%s)", obj, shmcat_strerror(why));
+	unmap_ring(r);
+	return shm_unlink(obj) == 0 || errno == ENOENT ? 0 : -errno;
+}
+
+static int
+round_size(size_t size, uint64_t *cap)
+{
+	if (size == 0)
+		size = SHMCAT_DEFAULT_SIZE;
+	if (size > (SIZE_MAX >> 2))
+		return -EINVAL;
+	*cap = ((uint64_t)size + SHMCAT_PAGE - 1) / SHMCAT_PAGE * SHMCAT_PAGE;
+	return 0;
+}
+
+/* Find or build the ring and map it; roles attach afterwards. */
+static int
+open_object(struct shmcat_ring *r, const struct shmcat_opts *o,
+    struct shmcat_error *err)
+{
+	uint64_t want;
+	int rc, tries;
+
+	if ((rc = round_size(o->size, &want)) != 0)
+		return fail(err, "size", rc);
+	for (tries = 0; tries < 100; tries++) {
+		rc = attach_ring(r, err);
+		if (rc == -ENOENT) {
+			unmap_ring(r);
+			if (o->role == SHMCAT_INSPECT || (o->flags & SHMCAT_O_NOCREATE))
+				return fail(err, "shm_open", -ENOENT);
+			r->cap = want;
+			rc = create_ring(r, o->mode ? o->mode : 0600, err);
+			if (rc == 0)
+				return 0;
+			unmap_ring(r);
+			if (rc == -EEXIST)
+				continue;
+			return rc;
+		}
+		if (rc == 0 && (rc = still_published(r)) == 1) {
+			if (o->size && want != r->cap)
+				return fail(err, "size", -SHMCAT_ESIZE);
+			return 0;
+		}
+		if (rc < 0 && rc != -SHMCAT_ENOTRING && rc != -SHMCAT_EVERSION &&
+		    rc != -SHMCAT_ECORRUPT)
+			return rc;
+		if (rc < 0 && !(o->flags & SHMCAT_O_FORCE))
+			return rc;
+		if (rc < 0 && (rc = force_replace(r, rc)) != 0)
+			return fail(err, "shm_unlink", rc);
+		unmap_ring(r); /* unpublished under us: try again */
+	}
+	return fail(err, "shm_open", -EAGAIN);
+}
+
+int
+shmcat_open(const char *name, const struct shmcat_opts *o,
+    struct shmcat_ring **ringp, struct shmcat_error *err)
+{
+	struct shmcat_ring *r;
+	int rc;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (!shmcat_valid_name(name))
+		return fail(err, "name", -EINVAL);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return fail(err, "malloc", -ENOMEM);
+	r->fd = -1;
+	r->slot = -1;
+	r->need = 1;
+	r->role = o->role;
+	r->flags = o->flags;
+	r->log = o->log;
+	r->log_ctx = o->log_ctx;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	rc = open_object(r, o, err);
+	if (rc == 0 && o->role == SHMCAT_WRITER)
+		rc = writer_attach(r, err);
+	else if (rc == 0 && o->role == SHMCAT_READER)
+		rc = reader_attach(r, o->reader_name, err);
+	if (rc != 0 && (o->flags & SHMCAT_O_FORCE) &&
+	    (rc == -SHMCAT_ESTALE || rc == -SHMCAT_EENDED)) {
+		force_replace(r, rc);
+		rc = open_object(r, o, err);
+		if (rc == 0)
+			rc = o->role == SHMCAT_WRITER ? writer_attach(r, err) :
+			    reader_attach(r, o->reader_name, err);
+	}
+	if (rc != 0) {
+		if (r->created)
+			unlink_if_same(r);
+		unmap_ring(r);
+		free(r);
+		return rc;
+	}
+	*ringp = r;
+	return 0;
+}
+
+/* Whoever leaves last removes a finished ring.  Every closer drops its
+ * shared lock and tries for the exclusive one, which succeeds only once
+ * nobody else is attached; the last to let go always gets it, and by
+ * then everyone else's contribution to the stream state is in. */
+static void
+remove_if_finished(struct shmcat_ring *r)
+{
+	lock_release(r->fd, LOCK_ATTACH);
+	if (lock_try(r->fd, LOCK_ATTACH, 1) == 0 && stream_finished(r))
+		unlink_if_same(r);
+}
+
+int
+shmcat_close(struct shmcat_ring *r, enum shmcat_end how)
+{
+	if (r == NULL)
+		return 0;
+	if (r->role == SHMCAT_WRITER)
+		writer_detach(r, how);
+	else if (r->role == SHMCAT_READER)
+		reader_detach(r, how);
+	remove_if_finished(r);
+	unmap_ring(r);
+	free(r);
+	return 0;
+}
+
+int
+shmcat_remove(const char *name, int force, struct shmcat_error *err)
+{
+	struct shmcat_opts o = {.role = SHMCAT_INSPECT};
+	struct shmcat_ring *r;
+	char obj[SHMCAT_NAME_MAX + 16];
+	int rc;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	rc = shmcat_open(name, &o, &r, err);
+	if (rc != 0) {
+		if (!force || rc == -EINVAL || rc == -ENOENT)
+			return rc;
+		shm_object_name(name, obj, sizeof(obj));
+		return shm_unlink(obj) == 0 ? 0 : fail(err, "shm_unlink", -errno);
+	}
+	lock_release(r->fd, LOCK_ATTACH);
+	rc = lock_try(r->fd, LOCK_ATTACH, 1);
+	if (rc != 0 && !force) {
+		err->pid = atomic_load(&r->sh->writer_pid);
+		shmcat_close(r, SHMCAT_ABANDON);
+		return fail(err, "remove", -SHMCAT_EBUSY);
+	}
+	rc = unlink_if_same(r);
+	unmap_ring(r);
+	free(r);
+	return rc < 0 ? fail(err, "shm_unlink", rc) : 0;
+}
+
+size_t
+shmcat_capacity(const struct shmcat_ring *r)
+{
+	return r->cap;
+}
+
+const char *
+shmcat_name(const struct shmcat_ring *r)
+{
+	return r->name;
+}
+
+int
+shmcat_created(const struct shmcat_ring *r)
+{
+	return r->created;
+}
+
+void
+shmcat_counters(const struct shmcat_ring *r, struct shmcat_counters *c)
+{
+	*c = r->count;
+}

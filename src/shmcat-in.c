@@ -1,0 +1,250 @@
+/* shmcat-in - copy standard input into a shared-memory ring. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+static const char usage_text[] =
+    "usage: shmcat-in [-fklnpv0] [-m mode] [-s size] [-t seconds] [--stats] ring\n";
+
+static const char help_text[] =
+    "Copy standard input into the shared-memory ring RING (/dev/shm/shmcat.RING).\n"
+    "\n"
+    "  -s, --size=SIZE       capacity of a new ring (K, M, G suffixes; default 1M)\n"
+    "  -m, --mode=MODE       octal permissions of a new ring (default 0600)\n"
+    "  -t, --timeout=SECONDS give up waiting for space after SECONDS (exit 4)\n"
+    "  -n, --nonblock        never wait: exit 4 if the ring is full\n"
+    "  -f, --force           replace a stale ring or an object that is not a ring\n"
+    "  -l, --lines           newline-terminated records; several writers may share\n"
+    "  -0, --null            NUL-terminated records\n"
+    "  -k, --keep-open       leave without ending the stream\n"
+    "  -p, --progress        show progress on stderr when it is a terminal\n"
+    "      --stats           print a summary on exit\n"
+    "  -v, --verbose         log IPC calls and lifecycle steps to stderr\n"
+    "  -h, --help            show this help\n"
+    "  -V, --version         show the version\n"
+    "\n"
+    "Exit status: 0 done, 1 I/O error, 2 bad input or unavailable ring,\n"
+    "4 timed out or would block, 128+N killed by signal N.  See shmcat-in(1).\n";
+
+static const struct option longopts[] = {
+	{"size", required_argument, NULL, 's'},
+	{"mode", required_argument, NULL, 'm'},
+	{"timeout", required_argument, NULL, 't'},
+	{"nonblock", no_argument, NULL, 'n'},
+	{"force", no_argument, NULL, 'f'},
+	{"lines", no_argument, NULL, 'l'},
+	{"null", no_argument, NULL, '0'},
+	{"keep-open", no_argument, NULL, 'k'},
+	{"progress", no_argument, NULL, 'p'},
+	{"stats", no_argument, NULL, OPT_STATS},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+struct writer {
+	struct shmcat_ring *ring;
+	struct tool_opts *opt;
+	struct meter meter;
+	int keep_open;
+};
+
+static void
+parse_args(int argc, char **argv, struct tool_opts *t, int *keep_open)
+{
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "s:m:t:nfl0kpvhV", longopts,
+		    NULL)) != -1) {
+		if ((rc = common_option(c, optarg, t)) > 0)
+			continue;
+		if (rc < 0)
+			exit(EXIT_USAGE);
+		switch (c) {
+		case 'l':
+			t->lib.flags |= SHMCAT_O_LINES;
+			break;
+		case '0':
+			t->lib.flags |= SHMCAT_O_NUL;
+			break;
+		case 'k':
+			*keep_open = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			exit(0);
+		case 'V':
+			puts("shmcat-in " SHMCAT_VERSION);
+			exit(0);
+		default:
+			fputs(usage_text, stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (finish_options(t, argc, argv, optind) != 0) {
+		fputs(usage_text, stderr);
+		exit(EXIT_USAGE);
+	}
+}
+
+/* Leave the ring and exit: on a signal, readers learn the stream was
+ * cut short; on an error, likewise. */
+static void __attribute__((noreturn))
+finish(struct writer *w, int how, int code)
+{
+	if (w->opt->stats)
+		meter_stats(&w->meter);
+	shmcat_close(w->ring, how);
+	if (caught_signal)
+		reraise(caught_signal);
+	if (code == -SHMCAT_EHANGUP)
+		reraise(SIGPIPE);
+	exit(code);
+}
+
+static void __attribute__((noreturn))
+fail_wait(struct writer *w, int rc)
+{
+	if (rc == -SHMCAT_EHANGUP) {
+		if (w->opt->verbose)
+			warnx_ring(w->opt->ring, "reader hung up");
+		finish(w, SHMCAT_ABANDON, rc);
+	}
+	if (rc == -EAGAIN)
+		warnx_ring(w->opt->ring, "ring is full (--nonblock)");
+	else if (rc == -ETIMEDOUT)
+		warnx_ring(w->opt->ring, "timed out waiting for space");
+	else
+		warnx_ring(w->opt->ring, "%s", shmcat_strerror(rc));
+	finish(w, SHMCAT_ABANDON, exit_code_for(rc, 1));
+}
+
+/* Bytes mode: read(2) straight into the ring, commit what arrived. */
+static void __attribute__((noreturn))
+copy_bytes(struct writer *w)
+{
+	ssize_t got;
+	size_t n;
+	void *p;
+	int rc;
+
+	for (;;) {
+		if (caught_signal)
+			finish(w, SHMCAT_INTERRUPTED, 0);
+		if ((n = shmcat_write_span(w->ring, &p)) == 0) {
+			rc = shmcat_wait_space(w->ring, w->opt->timeout_ms);
+			if (rc != 0 && rc != -EINTR)
+				fail_wait(w, rc);
+			continue;
+		}
+		got = read(STDIN_FILENO, p, n < CHUNK ? n : CHUNK);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			warnx_ring(w->opt->ring, "read: %s", strerror(errno));
+			finish(w, SHMCAT_ABANDON, EXIT_IO);
+		}
+		if (got == 0)
+			finish(w, w->keep_open ? SHMCAT_KEEP_OPEN : SHMCAT_END, 0);
+		shmcat_write_commit(w->ring, (size_t)got);
+		meter_tick(&w->meter);
+	}
+}
+
+/* Write the whole records at the front of buf[0..len); returns how many
+ * bytes were written, or exits. */
+static size_t
+put_records(struct writer *w, const char *buf, size_t len, char sep, int eof)
+{
+	size_t limit = shmcat_capacity(w->ring), done = 0, n;
+	const char *end;
+	int rc;
+
+	if (limit > SHMCAT_RECORD_MAX)
+		limit = SHMCAT_RECORD_MAX;
+	while (done < len) {
+		n = len - done < limit ? len - done : limit;
+		end = memrchr(buf + done, sep, n);
+		if (end == NULL && !eof && len - done < limit)
+			break; /* wait for the rest of this record */
+		if (end == NULL) {
+			warnx_ring(w->opt->ring, "record longer than %zu bytes",
+			    limit);
+			finish(w, SHMCAT_ABANDON, EXIT_USAGE);
+		}
+		n = (size_t)(end - (buf + done)) + 1;
+		while ((rc = shmcat_write_record(w->ring, buf + done, n,
+			    w->opt->timeout_ms)) == -EINTR)
+			if (caught_signal)
+				finish(w, SHMCAT_INTERRUPTED, 0);
+		if (rc != 0)
+			fail_wait(w, rc);
+		done += n;
+		meter_tick(&w->meter);
+	}
+	return done;
+}
+
+/* Records mode: gather input in a private buffer, hand over whole
+ * records only; a final record without terminator gets one. */
+static void __attribute__((noreturn))
+copy_records(struct writer *w, char sep)
+{
+	size_t size = SHMCAT_RECORD_MAX + CHUNK, len = 0, done;
+	char *buf = malloc(size + 1);
+	ssize_t got;
+
+	if (buf == NULL) {
+		warnx_ring(w->opt->ring, "malloc: %s", strerror(errno));
+		finish(w, SHMCAT_ABANDON, EXIT_IO);
+	}
+	for (;;) {
+		if (caught_signal)
+			finish(w, SHMCAT_INTERRUPTED, 0);
+		got = read(STDIN_FILENO, buf + len, size - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			warnx_ring(w->opt->ring, "read: %s", strerror(errno));
+			finish(w, SHMCAT_ABANDON, EXIT_IO);
+		}
+		if (got == 0 && len > 0 && buf[len - 1] != sep)
+			buf[len++] = sep;
+		len += (size_t)got;
+		done = put_records(w, buf, len, sep, got == 0);
+		memmove(buf, buf + done, len - done);
+		len -= done;
+		if (got == 0)
+			finish(w, w->keep_open ? SHMCAT_KEEP_OPEN : SHMCAT_END, 0);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tool_opts t = {.lib.role = SHMCAT_WRITER, .timeout_ms = -1};
+	struct shmcat_error err;
+	struct writer w = {.opt = &t};
+	int rc;
+
+	tool_init("shmcat-in", argc, argv);
+	parse_args(argc, argv, &t, &w.keep_open);
+	catch_signals(t.ring);
+	if ((rc = shmcat_open(t.ring, &t.lib, &w.ring, &err)) != 0)
+		return report_open_error(t.ring, &err);
+	if (t.verbose)
+		warnx_ring(t.ring, "%s ring, capacity %zu bytes",
+		    shmcat_created(w.ring) ? "created" : "attached to",
+		    shmcat_capacity(w.ring));
+	meter_start(&w.meter, w.ring, "written", t.progress);
+	if (t.lib.flags & (SHMCAT_O_LINES | SHMCAT_O_NUL))
+		copy_records(&w, (t.lib.flags & SHMCAT_O_NUL) ? '\0' : '\n');
+	copy_bytes(&w);
+}

@@ -1,0 +1,273 @@
+/* shmcat-out - copy a shared-memory ring to standard output. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+static const char usage_text[] =
+    "usage: shmcat-out [-fnpv] [-m mode] [-r name] [-s size] [-t seconds]\n"
+    "                  [--hangup] [--new] [--stats] [--tap] ring\n";
+
+static const char help_text[] =
+    "Copy the shared-memory ring RING (/dev/shm/shmcat.RING) to standard output.\n"
+    "\n"
+    "  -s, --size=SIZE       capacity if this reader creates the ring (default 1M)\n"
+    "  -m, --mode=MODE       octal permissions of a new ring (default 0600)\n"
+    "  -t, --timeout=SECONDS give up waiting for data after SECONDS (exit 4)\n"
+    "  -n, --nonblock        never wait: exit 4 if the ring is empty\n"
+    "  -f, --force           replace an object that is not a ring\n"
+    "  -r, --reader=NAME     use the persistent cursor NAME\n"
+    "      --tap             observe without ever holding the writer back\n"
+    "      --new             start at new data, not the oldest byte kept\n"
+    "      --hangup          end the whole stream when stdout's reader leaves\n"
+    "  -p, --progress        show progress on stderr when it is a terminal\n"
+    "      --stats           print a summary on exit\n"
+    "  -v, --verbose         log IPC calls and lifecycle steps to stderr\n"
+    "  -h, --help            show this help\n"
+    "  -V, --version         show the version\n"
+    "\n"
+    "Exit status: 0 end of stream, 1 I/O error, 2 bad input or unavailable ring,\n"
+    "3 stream truncated (writer died or was interrupted), 4 timed out or would\n"
+    "block, 128+N killed by signal N (141: stdout closed).  See shmcat-out(1).\n";
+
+static const struct option longopts[] = {
+	{"size", required_argument, NULL, 's'},
+	{"mode", required_argument, NULL, 'm'},
+	{"timeout", required_argument, NULL, 't'},
+	{"nonblock", no_argument, NULL, 'n'},
+	{"force", no_argument, NULL, 'f'},
+	{"reader", required_argument, NULL, 'r'},
+	{"tap", no_argument, NULL, OPT_TAP},
+	{"new", no_argument, NULL, OPT_NEW},
+	{"hangup", no_argument, NULL, OPT_HANGUP},
+	{"progress", no_argument, NULL, 'p'},
+	{"stats", no_argument, NULL, OPT_STATS},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+struct reader {
+	struct shmcat_ring *ring;
+	struct tool_opts *opt;
+	struct meter meter;
+	int hangup;
+};
+
+static int
+valid_reader_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= SHMCAT_READER_NAME_MAX && shmcat_valid_name(s);
+}
+
+static void
+parse_args(int argc, char **argv, struct tool_opts *t, int *hangup)
+{
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "s:m:t:nfr:pvhV", longopts,
+		    NULL)) != -1) {
+		if ((rc = common_option(c, optarg, t)) > 0)
+			continue;
+		if (rc < 0)
+			exit(EXIT_USAGE);
+		switch (c) {
+		case 'r':
+			if (!valid_reader_name(optarg)) {
+				warnx_ring(NULL, "invalid reader name '%s': "
+				    "1-%d of A-Z a-z 0-9 . _ -", optarg,
+				    SHMCAT_READER_NAME_MAX);
+				exit(EXIT_USAGE);
+			}
+			t->lib.reader_name = optarg;
+			break;
+		case OPT_TAP:
+			t->lib.flags |= SHMCAT_O_TAP;
+			break;
+		case OPT_NEW:
+			t->lib.flags |= SHMCAT_O_NEW;
+			break;
+		case OPT_HANGUP:
+			*hangup = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			exit(0);
+		case 'V':
+			puts("shmcat-out " SHMCAT_VERSION);
+			exit(0);
+		default:
+			fputs(usage_text, stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (finish_options(t, argc, argv, optind) != 0) {
+		fputs(usage_text, stderr);
+		exit(EXIT_USAGE);
+	}
+}
+
+static void __attribute__((noreturn))
+finish(struct reader *r, enum shmcat_end how, int code)
+{
+	if (r->opt->stats)
+		meter_stats(&r->meter);
+	shmcat_close(r->ring, how);
+	if (caught_signal)
+		reraise(caught_signal);
+	exit(code);
+}
+
+/* The end of the data: say how the stream ended if it did not end well. */
+static void __attribute__((noreturn))
+end_of_data(struct reader *r, int rc)
+{
+	struct shmcat_counters c;
+	struct shmcat_status st;
+
+	shmcat_counters(r->ring, &c);
+	if (rc == SHMCAT_EOF)
+		finish(r, SHMCAT_END, 0);
+	if (rc == -SHMCAT_EDIED || rc == -SHMCAT_EINTERRUPTED) {
+		if (shmcat_status(r->ring, &st) != 0)
+			st.writer_pid = 0;
+		warnx_ring(r->opt->ring, "%s (pid %ld); %" PRIu64
+		    " bytes delivered", shmcat_strerror(rc), st.writer_pid,
+		    c.bytes);
+	} else if (rc == -EAGAIN) {
+		warnx_ring(r->opt->ring, "ring is empty (--nonblock)");
+	} else if (rc == -ETIMEDOUT) {
+		warnx_ring(r->opt->ring, "timed out waiting for data");
+	} else {
+		warnx_ring(r->opt->ring, "%s", shmcat_strerror(rc));
+	}
+	finish(r, SHMCAT_END, exit_code_for(rc, 1));
+}
+
+/* stdout's reader went away: we committed exactly what write(2) took. */
+static void __attribute__((noreturn))
+stdout_closed(struct reader *r)
+{
+	if (r->opt->verbose)
+		warnx_ring(r->opt->ring, "write: %s%s", strerror(EPIPE),
+		    r->hangup ? "; hanging up the stream" : "");
+	if (r->opt->stats)
+		meter_stats(&r->meter);
+	shmcat_close(r->ring, r->hangup ? SHMCAT_HANGUP : SHMCAT_END);
+	reraise(SIGPIPE);
+}
+
+static void
+wait_for_data(struct reader *r)
+{
+	int rc = shmcat_wait_data(r->ring, r->opt->timeout_ms);
+
+	if (rc != 0 && rc != -EINTR)
+		end_of_data(r, rc);
+}
+
+/* write(2) straight out of the ring; commit only what it accepted. */
+static void __attribute__((noreturn))
+copy_out(struct reader *r)
+{
+	const void *p;
+	ssize_t put;
+	size_t n;
+
+	for (;;) {
+		if (caught_signal)
+			finish(r, SHMCAT_END, 0);
+		if ((n = shmcat_read_span(r->ring, &p)) == 0) {
+			wait_for_data(r);
+			continue;
+		}
+		put = write(STDOUT_FILENO, p, n < CHUNK ? n : CHUNK);
+		if (put < 0 && errno == EINTR)
+			continue;
+		if (put < 0 && errno == EPIPE)
+			stdout_closed(r);
+		if (put < 0) {
+			warnx_ring(r->opt->ring, "write: %s", strerror(errno));
+			finish(r, SHMCAT_END, EXIT_IO);
+		}
+		shmcat_read_commit(r->ring, (size_t)put);
+		meter_tick(&r->meter);
+	}
+}
+
+static void
+write_all(struct reader *r, const char *buf, size_t len)
+{
+	ssize_t put;
+
+	while (len > 0) {
+		put = write(STDOUT_FILENO, buf, len);
+		if (put < 0 && errno == EINTR && !caught_signal)
+			continue;
+		if (put < 0 && errno == EPIPE)
+			stdout_closed(r);
+		if (put < 0) {
+			warnx_ring(r->opt->ring, "write: %s", strerror(errno));
+			finish(r, SHMCAT_END, caught_signal ? 0 : EXIT_IO);
+		}
+		buf += put;
+		len -= (size_t)put;
+	}
+}
+
+/* A tap copies to a private buffer first: the writer may overwrite the
+ * ring under it, and only bytes validated after the copy go out. */
+static void __attribute__((noreturn))
+copy_tap(struct reader *r)
+{
+	static char buf[CHUNK];
+	uint64_t skipped;
+	ssize_t n;
+
+	for (;;) {
+		if (caught_signal)
+			finish(r, SHMCAT_END, 0);
+		skipped = 0;
+		n = shmcat_tap_read(r->ring, buf, sizeof(buf), &skipped);
+		if (skipped)
+			warnx_ring(r->opt->ring, "tap fell behind: skipped %"
+			    PRIu64 " bytes", skipped);
+		if (n > 0)
+			write_all(r, buf, (size_t)n);
+		else
+			wait_for_data(r);
+		meter_tick(&r->meter);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tool_opts t = {.lib.role = SHMCAT_READER, .timeout_ms = -1};
+	struct shmcat_error err;
+	struct reader r = {.opt = &t};
+	int rc;
+
+	tool_init("shmcat-out", argc, argv);
+	parse_args(argc, argv, &t, &r.hangup);
+	catch_signals(t.ring);
+	if ((rc = shmcat_open(t.ring, &t.lib, &r.ring, &err)) != 0)
+		return report_open_error(t.ring, &err);
+	if (t.verbose)
+		warnx_ring(t.ring, "%s ring, capacity %zu bytes",
+		    shmcat_created(r.ring) ? "created" : "attached to",
+		    shmcat_capacity(r.ring));
+	meter_start(&r.meter, r.ring, "read", t.progress);
+	if (t.lib.flags & SHMCAT_O_TAP)
+		copy_tap(&r);
+	copy_out(&r);
+}

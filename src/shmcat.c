@@ -1,0 +1,242 @@
+/* shmcat - list, inspect and remove shared-memory rings. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tool.h"
+
+static const char usage_text[] =
+    "usage: shmcat list [-k]\n"
+    "       shmcat status [-k] ring ...\n"
+    "       shmcat rm [-f] ring ...\n";
+
+static const char help_text[] =
+    "List, inspect and remove shmcat rings (/dev/shm/shmcat.*).\n"
+    "\n"
+    "Commands:\n"
+    "  list, ls              list the rings that exist\n"
+    "  status, stat          show a ring's state, writer and readers\n"
+    "  rm                    remove a ring no live process uses\n"
+    "\n"
+    "Options:\n"
+    "  -k, --kv              machine-readable output: key=value per line\n"
+    "  -f, --force           rm: remove even if in use or not a valid ring\n"
+    "  -h, --help            show this help\n"
+    "  -V, --version         show the version\n"
+    "\n"
+    "Exit status: 0 done, 2 bad input or unavailable ring.  See shmcat(1).\n";
+
+static const struct option longopts[] = {
+	{"kv", no_argument, NULL, 'k'},
+	{"force", no_argument, NULL, 'f'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+static int kv, force;
+
+static int
+open_ring(const char *name, struct shmcat_ring **r)
+{
+	struct shmcat_opts o = {.role = SHMCAT_INSPECT};
+	struct shmcat_error err;
+
+	if (shmcat_open(name, &o, r, &err) == 0)
+		return 0;
+	return report_open_error(name, &err);
+}
+
+static void
+print_kv(const char *name, const struct shmcat_status *st)
+{
+	int i;
+
+	printf("name=%s\ncapacity=%" PRIu64 "\nbuffered=%" PRIu64
+	    "\nfill_pct=%u\nbytes_in=%" PRIu64 "\nbytes_out=%" PRIu64
+	    "\nstate=%s\nrecord_mode=%s\nwriter_pid=%ld\nwriter_alive=%d\n"
+	    "writers_active=%d\nwriter_sleeps=%" PRIu64 "\nreaders=%d\n"
+	    "readers_alive=%d\ncreator_pid=%ld\ncreated=%" PRId64 "\n",
+	    name, st->capacity, st->buffered,
+	    (unsigned)(st->buffered * 100 / st->capacity), st->tail, st->floor,
+	    st->state, st->record_mode, st->writer_pid, st->writer_alive,
+	    st->writers_active, st->writer_sleeps, st->nreaders,
+	    st->readers_alive, st->creator_pid, st->created_sec);
+	for (i = 0; i < st->nreaders; i++) {
+		const struct shmcat_reader_status *rs = &st->readers[i];
+
+		printf("reader.%d.kind=%s\nreader.%d.name=%s\nreader.%d.pos=%"
+		    PRIu64 "\nreader.%d.lag=%" PRIu64 "\nreader.%d.pid=%ld\n"
+		    "reader.%d.alive=%d\nreader.%d.sleeps=%" PRIu64
+		    "\nreader.%d.skipped=%" PRIu64 "\n", rs->slot, rs->kind,
+		    rs->slot, rs->name, rs->slot, rs->pos, rs->slot, rs->lag,
+		    rs->slot, rs->pid, rs->slot, rs->alive, rs->slot,
+		    rs->sleeps, rs->slot, rs->skipped);
+	}
+}
+
+static void
+print_human(const char *name, const struct shmcat_status *st)
+{
+	char when[64];
+	time_t t = (time_t)st->created_sec;
+	int i;
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+	printf("ring %s: %s, %s records\n", name, st->state, st->record_mode);
+	printf("  capacity  %" PRIu64 " bytes, %" PRIu64 " buffered (%u%%)\n",
+	    st->capacity, st->buffered,
+	    (unsigned)(st->buffered * 100 / st->capacity));
+	printf("  bytes in  %" PRIu64 ", out %" PRIu64 " (slowest reader)\n",
+	    st->tail, st->floor);
+	printf("  writer    pid %ld %s, %d active, slept %" PRIu64 " times\n",
+	    st->writer_pid, st->writer_alive ? "alive" : "gone",
+	    st->writers_active, st->writer_sleeps);
+	for (i = 0; i < st->nreaders; i++) {
+		const struct shmcat_reader_status *rs = &st->readers[i];
+
+		printf("  reader %-2d %-9s %-12s pos %" PRIu64 " lag %" PRIu64
+		    " pid %ld %s\n", rs->slot, rs->kind,
+		    rs->name[0] ? rs->name : "-", rs->pos, rs->lag, rs->pid,
+		    rs->alive ? "alive" : "gone");
+	}
+	printf("  created   %s by pid %ld\n", when, st->creator_pid);
+}
+
+static int
+cmd_status(int n, char **names)
+{
+	struct shmcat_status st;
+	struct shmcat_ring *r;
+	int i, rc, worst = 0;
+
+	for (i = 0; i < n; i++) {
+		if ((rc = open_ring(names[i], &r)) != 0) {
+			worst = rc;
+			continue;
+		}
+		if ((rc = shmcat_status(r, &st)) != 0) {
+			warnx_ring(names[i], "%s", shmcat_strerror(rc));
+			worst = EXIT_USAGE;
+		} else if (kv) {
+			print_kv(names[i], &st);
+		} else {
+			print_human(names[i], &st);
+		}
+		shmcat_close(r, SHMCAT_ABANDON);
+	}
+	return worst;
+}
+
+static int
+list_one(const char *name, void *ctx)
+{
+	struct shmcat_opts o = {.role = SHMCAT_INSPECT};
+	struct shmcat_status st;
+	struct shmcat_ring *r;
+	struct shmcat_error err;
+
+	(void)ctx;
+	if (shmcat_open(name, &o, &r, &err) != 0) {
+		printf(kv ? "name=%s state=invalid error=\"%s\"\n" :
+		    "%-24s (%s)\n", name, shmcat_strerror(err.code));
+		return 0;
+	}
+	if (shmcat_status(r, &st) != 0)
+		printf(kv ? "name=%s state=corrupt\n" : "%-24s (corrupt)\n",
+		    name);
+	else if (kv)
+		printf("name=%s capacity=%" PRIu64 " buffered=%" PRIu64
+		    " state=%s writer_alive=%d readers_alive=%d\n", name,
+		    st.capacity, st.buffered, st.state, st.writer_alive,
+		    st.readers_alive);
+	else
+		printf("%-24s %12" PRIu64 " %12" PRIu64 " %4u%%  %-11s %d/%d\n",
+		    name, st.capacity, st.buffered,
+		    (unsigned)(st.buffered * 100 / st.capacity), st.state,
+		    st.writer_alive, st.readers_alive);
+	shmcat_close(r, SHMCAT_ABANDON);
+	return 0;
+}
+
+static int
+cmd_list(void)
+{
+	int rc;
+
+	if (!kv)
+		printf("%-24s %12s %12s %5s  %-11s %s\n", "NAME", "CAPACITY",
+		    "BUFFERED", "FILL", "STATE", "W/R");
+	if ((rc = shmcat_list(list_one, NULL)) != 0) {
+		warnx_ring(NULL, "%s: %s", "/dev/shm", shmcat_strerror(rc));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+cmd_rm(int n, char **names)
+{
+	struct shmcat_error err;
+	int i, worst = 0;
+
+	for (i = 0; i < n; i++)
+		if (shmcat_remove(names[i], force, &err) != 0)
+			worst = report_open_error(names[i], &err);
+	return worst;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd;
+	int c;
+
+	tool_init("shmcat", argc, argv);
+	while ((c = getopt_long(argc, argv, "+kfhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': kv = 1; break;
+		case 'f': force = 1; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			return 0;
+		case 'V':
+			puts("shmcat " SHMCAT_VERSION);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind++];
+	while ((c = getopt_long(argc, argv, "kf", longopts, NULL)) != -1) {
+		if (c == 'k')
+			kv = 1;
+		else if (c == 'f')
+			force = 1;
+		else
+			return fputs(usage_text, stderr), EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "list") || !strcmp(cmd, "ls"))
+		return optind == argc ? cmd_list() : EXIT_USAGE;
+	if (optind == argc) {
+		warnx_ring(NULL, "%s: missing ring name", cmd);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "stat"))
+		return cmd_status(argc - optind, argv + optind);
+	if (!strcmp(cmd, "rm"))
+		return cmd_rm(argc - optind, argv + optind);
+	warnx_ring(NULL, "unknown command '%s'", cmd);
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}

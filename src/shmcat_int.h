@@ -1,0 +1,176 @@
+/*
+ * shmcat_int.h - the shared layout and the library's private declarations.
+ *
+ * The object /dev/shm/shmcat.<name> is SHMCAT_HDR_SIZE bytes of header
+ * followed by `capacity` bytes of data.  Each process maps the data area
+ * twice, back to back, so any span of up to `capacity` bytes starting
+ * anywhere in the first copy is contiguous in memory.
+ *
+ * Every field a peer can write is untrusted: check_header() validates the
+ * immutable part on attach, and the span functions clamp every distance
+ * between positions before turning it into a pointer.
+ */
+#ifndef SHMCAT_INT_H
+#define SHMCAT_INT_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "shmcat.h"
+
+#define SHMCAT_MAGIC UINT64_C(0x474e495254414d48) /* "HMATRING" LE */
+#define SHMCAT_LAYOUT_VERSION 1u
+#define SHMCAT_HDR_SIZE 8192u
+#define SHMCAT_PAGE 4096u
+#define SHMCAT_SHM_DIR "/dev/shm"
+#define SHMCAT_PREFIX "shmcat."
+#define CACHELINE 64
+
+/* Stream flags (shared.stream_flags), sticky once set. */
+#define STREAM_EOF 0x1u		/* the last writer finished cleanly */
+#define STREAM_INTERRUPTED 0x2u /* a writer stopped on a signal */
+#define STREAM_HANGUP 0x4u	/* a --hangup reader ended the stream */
+#define STREAM_DELIVERED 0x8u	/* a reader has reported the end */
+
+/* record_mode: fixed by the first writer. */
+enum { MODE_UNSET, MODE_BYTES, MODE_LINES, MODE_NUL };
+
+/* Reader slot kinds; slot 0 is always the default cursor. */
+enum { SLOT_FREE, SLOT_DEFAULT, SLOT_NAMED, SLOT_ANON, SLOT_TAP };
+
+/*
+ * OFD lock bytes on the object's file descriptor.  The kernel drops an
+ * OFD lock when the last descriptor of its open file goes away, so a
+ * lock is held exactly while its owner lives: no PIDs, no heartbeats.
+ */
+#define LOCK_ATTACH 0	   /* shared by every attached process */
+#define LOCK_WRITER 1	   /* bytes writer: exclusive; record writers: shared */
+#define LOCK_WSLOT 16	   /* +i: writer slot i */
+#define LOCK_RSLOT 64	   /* +i: reader slot i */
+
+struct reader_slot {
+	/* Owned by the reader holding the slot. */
+	alignas(CACHELINE) _Atomic uint64_t pos; /* next byte to deliver */
+	/* Slot metadata, written under the slot's OFD lock. */
+	alignas(CACHELINE) _Atomic uint32_t kind;
+	_Atomic int32_t pid;
+	_Atomic uint64_t sleeps;
+	_Atomic uint64_t skipped;
+	char name[SHMCAT_READER_NAME_MAX + 1];
+	sem_t wake; /* posted by the writer when data arrives */
+};
+
+struct writer_slot {
+	alignas(CACHELINE) _Atomic uint32_t busy;
+	_Atomic int32_t pid;
+	_Atomic uint64_t bytes;
+};
+
+struct shared {
+	/* Identity: written once by the creator before the name is published. */
+	uint64_t magic;
+	uint32_t version;
+	uint32_t header_size;
+	uint64_t capacity;
+	uint64_t object_size;
+	int64_t created_sec;
+	int32_t creator_pid;
+	uint32_t max_readers;
+	uint32_t max_writers;
+	_Atomic uint32_t record_mode;
+
+	/* Writer hot line: the producer position and its reservation. */
+	alignas(CACHELINE) _Atomic uint64_t tail;
+	_Atomic uint64_t reserve_end; /* writer may be writing below this */
+
+	/* Writer cold line. */
+	alignas(CACHELINE) _Atomic uint64_t floor; /* see ring.c */
+	_Atomic uint64_t writer_events; /* attaches << 32 | active writers */
+	_Atomic uint32_t stream_flags;
+	_Atomic int32_t writer_pid;
+	_Atomic uint32_t writer_waiting;
+	_Atomic uint64_t writer_sleeps;
+	sem_t space; /* posted by readers when they free space */
+	pthread_mutex_t commit_lock; /* record writers, robust */
+
+	/* Readers set their bit before sleeping; the writer clears and posts. */
+	alignas(CACHELINE) _Atomic uint32_t readers_waiting;
+
+	struct reader_slot readers[SHMCAT_MAX_READERS];
+	struct writer_slot writers[SHMCAT_MAX_WRITERS];
+};
+
+_Static_assert(sizeof(struct shared) <= SHMCAT_HDR_SIZE, "header overflows");
+
+/* A process's handle: pointers into the mapping plus private caches. */
+struct shmcat_ring {
+	struct shared *sh;
+	unsigned char *data; /* capacity bytes, mapped twice */
+	void *map;
+	size_t map_len;
+	int fd;
+	uint64_t cap;
+	enum shmcat_role role;
+	unsigned flags;
+	int created;
+	int slot;	     /* reader slot or writer slot index, or -1 */
+	uint64_t pos;	     /* reader: private copy of our cursor */
+	uint64_t tail;	     /* writer: private copy of tail */
+	uint64_t limit;	     /* writer: may write below this (floor + cap) */
+	size_t need;	     /* writer: bytes a wait for space waits for */
+	uint64_t seen_tail;  /* reader: last tail loaded */
+	int eol;	     /* tap: resynchronise at next record end */
+	struct shmcat_counters count;
+	shmcat_log_fn log;
+	void *log_ctx;
+	char name[SHMCAT_NAME_MAX + 1];
+};
+
+#define LOG(r, ...)                                                         \
+	do {                                                                \
+		if ((r)->log)                                               \
+			(r)->log((r)->log_ctx, __VA_ARGS__);                \
+	} while (0)
+
+/* name.c */
+int shm_object_name(const char *name, char *buf, size_t len);
+
+/* lock.c */
+int lock_try(int fd, int byte, int exclusive);
+int lock_wait(int fd, int byte, int exclusive);
+void lock_release(int fd, int byte);
+int lock_held_by_other(int fd, int byte, int exclusive_probe);
+
+/* shm.c */
+int check_header(const struct shared *sh, uint64_t object_size);
+int unlink_if_same(struct shmcat_ring *r);
+
+/* ring.c */
+int ring_floor(struct shmcat_ring *r, uint64_t *floor);
+int reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min);
+int check_distance(uint64_t from, uint64_t to, uint64_t cap);
+void wake_readers(struct shared *sh);
+void wake_writer(struct shared *sh);
+void writer_begin(struct shmcat_ring *r);
+
+/* wait.c */
+int sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline);
+int writers_state(struct shmcat_ring *r);
+enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
+
+/* reader.c */
+int reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err);
+void reader_detach(struct shmcat_ring *r, enum shmcat_end how);
+int reap_dead_readers(struct shmcat_ring *r);
+
+/* record.c */
+int writer_attach(struct shmcat_ring *r, struct shmcat_error *err);
+void writer_detach(struct shmcat_ring *r, enum shmcat_end how);
+
+/* inspect.c */
+int stream_finished(struct shmcat_ring *r);
+
+#endif
