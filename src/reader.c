@@ -6,8 +6,12 @@
  * reader resumes where the last one stopped.  A reader that finds slot 0
  * held takes an anonymous slot instead (fan-out: it gets the stream from
  * the oldest byte still in the ring), released when it leaves or dies.
- * Named slots (--reader NAME) persist like slot 0.  Taps are slots the
- * writer ignores.  A slot is owned by whoever holds its OFD lock byte.
+ * Named slots (--reader NAME) persist like slot 0.  The first named
+ * reader adopts the default cursor if nobody holds it (it inherits the
+ * bytes kept for "the first reader", and slot 0 stops holding the writer
+ * back); a later plain reader re-creates slot 0 at the oldest byte kept.
+ * Taps are slots the writer ignores.  A slot is owned by whoever holds
+ * its OFD lock byte.
  */
 #include <errno.h>
 #include <string.h>
@@ -26,11 +30,14 @@ slot_lock(struct shmcat_ring *r, int i)
  * writer raised the floor past us meanwhile, those bytes may be gone and
  * we start at the floor instead (see ring.c). */
 static void
-place_cursor(struct shmcat_ring *r, struct reader_slot *s, uint32_t kind)
+place_cursor(struct shmcat_ring *r, struct reader_slot *s, uint32_t kind,
+    const uint64_t *from)
 {
 	uint64_t start, floor;
 
-	if (r->flags & SHMCAT_O_NEW)
+	if (from)
+		start = *from;
+	else if (r->flags & SHMCAT_O_NEW)
 		start = atomic_load(&r->sh->tail);
 	else
 		start = atomic_load(&r->sh->floor);
@@ -46,7 +53,8 @@ place_cursor(struct shmcat_ring *r, struct reader_slot *s, uint32_t kind)
 }
 
 static int
-claim_free_slot(struct shmcat_ring *r, uint32_t kind, const char *name)
+claim_free_slot(struct shmcat_ring *r, uint32_t kind, const char *name,
+    const uint64_t *from)
 {
 	struct reader_slot *s;
 	uint32_t k;
@@ -72,7 +80,7 @@ claim_free_slot(struct shmcat_ring *r, uint32_t kind, const char *name)
 			strncpy(s->name, name, SHMCAT_READER_NAME_MAX);
 		atomic_store(&s->sleeps, 0);
 		atomic_store(&s->skipped, 0);
-		place_cursor(r, s, kind);
+		place_cursor(r, s, kind, from);
 		return i;
 	}
 	return -SHMCAT_EFULLREADERS;
@@ -105,10 +113,44 @@ resume_slot(struct shmcat_ring *r, int i, struct shmcat_error *err)
 	}
 	if (rc != 0)
 		return rc;
+	if (atomic_load(&s->kind) == SLOT_FREE) /* slot 0, given away */
+		place_cursor(r, s, SLOT_DEFAULT, NULL);
 	r->pos = atomic_load(&s->pos);
 	if (check_distance(r->pos, atomic_load(&r->sh->tail), r->cap) != 0)
 		return -SHMCAT_ECORRUPT;
 	return i;
+}
+
+/* A new named cursor: adopt the default one if nobody holds it.  The
+ * named slot is in place before slot 0 lets go, so the writer never sees
+ * neither of them. */
+static int
+new_named(struct shmcat_ring *r, const char *rname)
+{
+	struct reader_slot *s0 = &r->sh->readers[0];
+	uint64_t pos;
+	int i, adopt = slot_lock(r, 0) == 0 &&
+	    atomic_load(&s0->kind) == SLOT_DEFAULT;
+
+	pos = atomic_load(&s0->pos);
+	i = claim_free_slot(r, SLOT_NAMED, rname, adopt ? &pos : NULL);
+	if (adopt && i > 0) {
+		atomic_store(&s0->kind, SLOT_FREE);
+		LOG(r, "named reader %s adopts the default cursor at byte %llu",
+		    rname, (unsigned long long)pos);
+	}
+	lock_release(r->fd, LOCK_RSLOT + 0);
+	return i;
+}
+
+/* A plain reader: the default cursor, re-created if a named reader took
+ * it over; when another reader holds it, an anonymous cursor (fan-out). */
+static int
+plain_reader(struct shmcat_ring *r, struct shmcat_error *err)
+{
+	int i = resume_slot(r, 0, err);
+
+	return i == -SHMCAT_EBUSY ? claim_free_slot(r, SLOT_ANON, NULL, NULL) : i;
 }
 
 int
@@ -117,15 +159,12 @@ reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err
 	int i;
 
 	if (r->flags & SHMCAT_O_TAP) {
-		i = claim_free_slot(r, SLOT_TAP, NULL);
+		i = claim_free_slot(r, SLOT_TAP, NULL, NULL);
 	} else if (rname) {
 		i = find_named(r, rname);
-		i = i > 0 ? resume_slot(r, i, err) :
-		    claim_free_slot(r, SLOT_NAMED, rname);
+		i = i > 0 ? resume_slot(r, i, err) : new_named(r, rname);
 	} else {
-		i = resume_slot(r, 0, err);
-		if (i == -SHMCAT_EBUSY)
-			i = claim_free_slot(r, SLOT_ANON, NULL);
+		i = plain_reader(r, err);
 	}
 	if (i < 0) {
 		if (err) {

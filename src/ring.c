@@ -122,7 +122,9 @@ shmcat_write_span(struct shmcat_ring *r, void **p)
 {
 	uint64_t floor;
 
-	if (r->limit == r->tail) {
+	/* Re-scan the cursors only when half our known space is used:
+	 * amortised over many commits, yet spans stay large. */
+	if (r->limit - r->tail < r->cap / 2) {
 		if (ring_floor(r, &floor) != 0)
 			return 0; /* shmcat_wait_space reports it */
 		r->limit = floor + r->cap;

@@ -243,6 +243,7 @@ main(int argc, char **argv)
 		warnx_ring(t.ring, "%s ring, capacity %zu bytes",
 		    shmcat_created(w.ring) ? "created" : "attached to",
 		    shmcat_capacity(w.ring));
+	widen_pipe(STDIN_FILENO);
 	meter_start(&w.meter, w.ring, "written", t.progress);
 	if (t.lib.flags & (SHMCAT_O_LINES | SHMCAT_O_NUL))
 		copy_records(&w, (t.lib.flags & SHMCAT_O_NUL) ? '\0' : '\n');

@@ -266,6 +266,7 @@ main(int argc, char **argv)
 		warnx_ring(t.ring, "%s ring, capacity %zu bytes",
 		    shmcat_created(r.ring) ? "created" : "attached to",
 		    shmcat_capacity(r.ring));
+	widen_pipe(STDOUT_FILENO);
 	meter_start(&r.meter, r.ring, "read", t.progress);
 	if (t.lib.flags & SHMCAT_O_TAP)
 		copy_tap(&r);

@@ -18,6 +18,7 @@ enum {
 };
 
 #define CHUNK (64 * 1024) /* most bytes per read(2)/write(2) */
+#define PIPE_SIZE (1024 * 1024) /* what we ask of stdin/stdout pipes */
 
 extern const char *progname;
 extern volatile sig_atomic_t caught_signal;
@@ -43,6 +44,7 @@ int parse_timeout(const char *s, int *ms);
 int parse_mode(const char *s, mode_t *mode);
 void vlog(void *ctx, const char *fmt, ...);
 void catch_signals(const char *ring);
+void widen_pipe(int fd);
 void reraise(int sig) __attribute__((noreturn));
 
 /* --stats and --progress */
