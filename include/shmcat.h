@@ -112,6 +112,10 @@ struct shmcat_opts {
 	const char *reader_name; /* named, persistent reader cursor */
 	shmcat_log_fn log;	 /* verbose log of IPC calls, or NULL */
 	void *log_ctx;
+	/* If set, waits return -EINTR soon after *interrupt becomes non-zero
+	 * (a signal handler's flag), even where a signal does not interrupt
+	 * the underlying call. */
+	const volatile int *interrupt;
 };
 
 /* Details of a failure, for a one-line message. */

@@ -34,19 +34,40 @@ records(const struct shmcat_ring *r)
 	return wanted_mode(r) != MODE_BYTES;
 }
 
-/* Take the commit lock; a holder that died left nothing half-done,
- * since tail only moves after a whole record is in place. */
+/* Take the commit lock, in slices so the deadline and the caller's
+ * interrupt flag are honoured (a signal does not end a mutex wait).  A
+ * holder that died left nothing half-done: tail only moves after a
+ * whole record is in place. */
 static int
-commit_lock(struct shmcat_ring *r)
+commit_lock_until(struct shmcat_ring *r, int64_t deadline)
 {
-	int rc = pthread_mutex_lock(&r->sh->commit_lock);
+	struct timespec ts;
+	int64_t until;
+	int rc;
 
+	do {
+		if (r->interrupt && *r->interrupt)
+			return -EINTR;
+		until = now_ns() + 200000000;
+		if (deadline >= 0 && deadline < until)
+			until = deadline;
+		ts.tv_sec = until / 1000000000;
+		ts.tv_nsec = until % 1000000000;
+		rc = pthread_mutex_clocklock(&r->sh->commit_lock,
+		    CLOCK_MONOTONIC, &ts);
+	} while (rc == ETIMEDOUT && (deadline < 0 || now_ns() < deadline));
 	if (rc == EOWNERDEAD) {
 		LOG(r, "commit lock: previous holder died, recovering");
 		pthread_mutex_consistent(&r->sh->commit_lock);
 		rc = 0;
 	}
 	return -rc;
+}
+
+static int
+commit_lock(struct shmcat_ring *r)
+{
+	return commit_lock_until(r, -1);
 }
 
 static void
@@ -198,8 +219,9 @@ shmcat_write_record(struct shmcat_ring *r, const void *buf, size_t n,
 
 	if (n > r->cap || n > SHMCAT_RECORD_MAX)
 		return -SHMCAT_ERECORD;
-	if (records(r) && (rc = commit_lock(r)) != 0)
-		return rc;
+	if (records(r) &&
+	    (rc = commit_lock_until(r, deadline_of(timeout_ms))) != 0)
+		return rc == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : rc;
 	writer_begin(r); /* other writers moved tail */
 	r->need = n;
 	while (shmcat_write_span(r, &p) < n)

@@ -345,6 +345,7 @@ shmcat_open(const char *name, const struct shmcat_opts *o,
 	r->flags = o->flags;
 	r->log = o->log;
 	r->log_ctx = o->log_ctx;
+	r->interrupt = o->interrupt;
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	rc = open_object(r, o, err);
 	if (rc == 0 && o->role == SHMCAT_WRITER)

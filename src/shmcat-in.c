@@ -237,6 +237,7 @@ main(int argc, char **argv)
 	tool_init("shmcat-in", argc, argv);
 	parse_args(argc, argv, &t, &w.keep_open);
 	catch_signals(t.ring);
+	t.lib.interrupt = &caught_signal;
 	if ((rc = shmcat_open(t.ring, &t.lib, &w.ring, &err)) != 0)
 		return report_open_error(t.ring, &err);
 	if (t.verbose)

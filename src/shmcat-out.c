@@ -260,6 +260,7 @@ main(int argc, char **argv)
 	tool_init("shmcat-out", argc, argv);
 	parse_args(argc, argv, &t, &r.hangup);
 	catch_signals(t.ring);
+	t.lib.interrupt = &caught_signal;
 	if ((rc = shmcat_open(t.ring, &t.lib, &r.ring, &err)) != 0)
 		return report_open_error(t.ring, &err);
 	if (t.verbose)

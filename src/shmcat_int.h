@@ -126,6 +126,7 @@ struct shmcat_ring {
 	struct shmcat_counters count;
 	shmcat_log_fn log;
 	void *log_ctx;
+	const volatile int *interrupt;
 	char name[SHMCAT_NAME_MAX + 1];
 };
 
@@ -157,6 +158,8 @@ void wake_writer(struct shared *sh);
 void writer_begin(struct shmcat_ring *r);
 
 /* wait.c */
+int64_t deadline_of(int timeout_ms);
+int64_t now_ns(void);
 int sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline);
 int writers_state(struct shmcat_ring *r);
 enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };

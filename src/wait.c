@@ -22,7 +22,7 @@
 #define SPIN_NS 50000
 #define SLICE_MS 200
 
-static int64_t
+int64_t
 now_ns(void)
 {
 	struct timespec ts;
@@ -32,7 +32,7 @@ now_ns(void)
 }
 
 /* Absolute deadline for a timeout in ms; -1 means none. */
-static int64_t
+int64_t
 deadline_of(int timeout_ms)
 {
 	return timeout_ms < 0 ? -1 : now_ns() + (int64_t)timeout_ms * 1000000;
@@ -51,6 +51,8 @@ sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline)
 	ts.tv_sec = until / 1000000000;
 	ts.tv_nsec = until % 1000000000;
 	r->count.sleeps++;
+	if (r->interrupt && *r->interrupt)
+		return -EINTR;
 	if (sem_clockwait(sem, CLOCK_MONOTONIC, &ts) == 0)
 		return 0;
 	return -errno;
