@@ -94,7 +94,9 @@ install: all $(B)/libshmcat.a
 	cp $(B)/libshmcat.a $(B)/libshmcat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libshmcat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libshmcat.so
 	cp include/shmcat.h $(DESTDIR)$(INCLUDEDIR)/
-	cp $(B)/shmcat.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    shmcat.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/shmcat.pc
 	cp man/shmcat-in.1 man/shmcat-out.1 man/shmcat.1 $(DESTDIR)$(MANDIR)/man1/
 	cp man/shmcat.7 $(DESTDIR)$(MANDIR)/man7/
 	cp completions/shmcat.bash $(DESTDIR)$(BASHCOMPDIR)/shmcat

@@ -115,6 +115,8 @@ resume_slot(struct shmcat_ring *r, int i, struct shmcat_error *err)
 		return rc;
 	if (atomic_load(&s->kind) == SLOT_FREE) /* slot 0, given away */
 		place_cursor(r, s, SLOT_DEFAULT, NULL);
+	else if (r->flags & SHMCAT_O_NEW) /* skip what this cursor kept */
+		store_release64(&s->pos, atomic_load(&r->sh->tail));
 	r->pos = atomic_load(&s->pos);
 	if (check_distance(r->pos, atomic_load(&r->sh->tail), r->cap) != 0)
 		return -SHMCAT_ECORRUPT;

@@ -1,0 +1,32 @@
+# fish completion for shmcat-in (stdin -> ring).
+#
+# Ring names come from the rings that exist: /dev/shm/shmcat.<name>.
+# SHMCAT_SHM_DIR overrides the directory for these completions only;
+# the programs themselves always use /dev/shm.
+
+function __shmcat_rings --description 'List existing shmcat rings'
+    set -l dir /dev/shm
+    set -q SHMCAT_SHM_DIR; and set dir $SHMCAT_SHM_DIR
+    for f in $dir/shmcat.*
+        set -l n (string replace -r '^.*/' '' -- $f)
+        set n (string replace -r '^shmcat\.' '' -- $n)
+        test -n "$n"; or continue
+        string match -q -- '*~*' $n; or echo $n
+    end
+end
+
+complete -c shmcat-in -f
+complete -c shmcat-in -s s -l size -x -d 'Capacity of a new ring (bytes, K, M or G)'
+complete -c shmcat-in -s m -l mode -x -d 'Octal permission bits of a new ring'
+complete -c shmcat-in -s t -l timeout -x -d 'Give up waiting for space after SECONDS'
+complete -c shmcat-in -s n -l nonblock -d 'Never wait: exit 4 if the ring is full'
+complete -c shmcat-in -s f -l force -d 'Replace a stale ring or an object that is not a ring'
+complete -c shmcat-in -s l -l lines -d 'Newline-terminated records; several writers'
+complete -c shmcat-in -s 0 -l null -d 'NUL-terminated records; several writers'
+complete -c shmcat-in -s k -l keep-open -d 'Leave without ending the stream'
+complete -c shmcat-in -s p -l progress -d 'Live progress on stderr'
+complete -c shmcat-in -l stats -d 'Print a summary on exit'
+complete -c shmcat-in -s v -l verbose -d 'Log IPC calls and lifecycle steps'
+complete -c shmcat-in -s h -l help -d 'Print usage'
+complete -c shmcat-in -s V -l version -d 'Print the version'
+complete -c shmcat-in -a '(__shmcat_rings)' -d 'Ring'

@@ -1,0 +1,131 @@
+# bash completion for shmcat, shmcat-in and shmcat-out.
+#
+# Installed once as "shmcat" with "shmcat-in" and "shmcat-out" linked to
+# it, so bash-completion's on-demand loader finds it under each name.
+# Needs nothing from bash-completion itself.
+#
+# Ring names come from the rings that exist: /dev/shm/shmcat.<name>.
+# SHMCAT_SHM_DIR overrides the directory for these completions only;
+# the programs themselves always use /dev/shm.
+
+# Print the name of every existing ring, one per line.
+_shmcat_rings()
+{
+	local dir=${SHMCAT_SHM_DIR:-/dev/shm} f n
+
+	for f in "$dir"/shmcat.*; do
+		[[ -e $f ]] || continue
+		n=${f##*/}
+		n=${n#shmcat.}
+		[[ -z $n || $n == *'~'* ]] && continue
+		printf '%s\n' "$n"
+	done
+}
+
+# Set COMPREPLY to the words of $1 (one per line) that start with $2.
+_shmcat_offer()
+{
+	local w
+
+	COMPREPLY=()
+	while IFS= read -r w; do
+		[[ -n $w && $w == "$2"* ]] && COMPREPLY+=("$w")
+	done <<<"$1"
+}
+
+# Options of the filters, in the order of their man pages.
+_shmcat_in_opts='-s --size= -m --mode= -t --timeout= -n --nonblock -f --force
+-l --lines -0 --null -k --keep-open -p --progress --stats -v --verbose
+-h --help -V --version'
+_shmcat_out_opts='-s --size= -m --mode= -t --timeout= -n --nonblock -f --force
+-r --reader= --tap --new --hangup -p --progress --stats -v --verbose
+-h --help -V --version'
+
+# shmcat-in and shmcat-out: options, then one ring name.
+_shmcat_filter()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev= opts i ddash=0
+
+	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+	if [[ ${COMP_WORDS[0]##*/} == shmcat-out ]]; then
+		opts=$_shmcat_out_opts
+	else
+		opts=$_shmcat_in_opts
+	fi
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		[[ ${COMP_WORDS[i]} == -- ]] && ddash=1
+	done
+
+	# An option's argument: SIZE, MODE, SECONDS or a reader name.
+	# "--size=4M" arrives as "--size" "=" "4M" when '=' breaks words.
+	if ((!ddash)); then
+		case $prev in
+		-s | -m | -t | -r | --size | --mode | --timeout | --reader)
+			COMPREPLY=()
+			return 0
+			;;
+		=)
+			((COMP_CWORD > 1)) &&
+			    [[ ${COMP_WORDS[COMP_CWORD - 2]} == --* ]] &&
+			    COMPREPLY=() && return 0
+			;;
+		esac
+		if [[ $cur == -* ]]; then
+			_shmcat_offer "${opts// /$'\n'}" "$cur"
+			[[ ${COMPREPLY[*]} == *= ]] && compopt -o nospace 2>/dev/null
+			return 0
+		fi
+	fi
+	_shmcat_offer "$(_shmcat_rings)" "$cur"
+	return 0
+}
+
+# shmcat: a command, its options, then ring names.
+_shmcat_cmd()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} cmd= i
+
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-*) ;;
+		*)
+			cmd=${COMP_WORDS[i]}
+			break
+			;;
+		esac
+	done
+
+	case $cmd in
+	'')
+		if [[ $cur == -* ]]; then
+			_shmcat_offer $'-h\n--help\n-V\n--version' "$cur"
+		else
+			_shmcat_offer $'list\nls\nstatus\nstat\nrm' "$cur"
+		fi
+		;;
+	list | ls)
+		_shmcat_offer $'-k\n--kv' "$cur"
+		;;
+	status | stat)
+		if [[ $cur == -* ]]; then
+			_shmcat_offer $'-k\n--kv' "$cur"
+		else
+			_shmcat_offer "$(_shmcat_rings)" "$cur"
+		fi
+		;;
+	rm)
+		if [[ $cur == -* ]]; then
+			_shmcat_offer $'-f\n--force' "$cur"
+		else
+			_shmcat_offer "$(_shmcat_rings)" "$cur"
+		fi
+		;;
+	*)
+		COMPREPLY=()
+		;;
+	esac
+	return 0
+}
+
+complete -F _shmcat_filter shmcat-in shmcat-out
+complete -F _shmcat_cmd shmcat

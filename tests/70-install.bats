@@ -1,0 +1,209 @@
+#!/usr/bin/env bats
+# make install / uninstall into a DESTDIR: the tree, the shared library's
+# soname, pkg-config, a program built against the installed library that
+# talks to shmcat-out, and an uninstall that leaves no file behind.
+#
+# Self-contained (no test_helper).  Needs cc, make, readelf and
+# pkg-config (pkgconf; installed here if missing and possible).  Rings are
+# named bt-inst-N-PID-*; teardown removes them and fails if any is left.
+
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+BIN=${SHMCAT_BIN:-$REPO/build}
+
+setup_file() {
+	if ! command -v pkg-config >/dev/null && (($(id -u) == 0)) &&
+	    command -v apt-get >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q pkgconf \
+			>/dev/null 2>&1 ||
+		    { apt-get update -q >/dev/null 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			    pkgconf >/dev/null 2>&1; } || true
+	fi
+	# One install for the whole file; the last test uninstalls it.
+	export D=$BATS_FILE_TMPDIR/dest
+	mkdir -p "$D"
+	timeout 300 make -C "$REPO" install DESTDIR="$D" PREFIX=/usr \
+	    >"$BATS_FILE_TMPDIR/install.log" 2>&1 ||
+	    echo "make install failed" >"$BATS_FILE_TMPDIR/install.failed"
+}
+
+setup() {
+	P=bt-inst-$BATS_TEST_NUMBER-$$
+	T=$BATS_TEST_TMPDIR
+	if [[ -e $BATS_FILE_TMPDIR/install.failed ]]; then
+		cat "$BATS_FILE_TMPDIR/install.log"
+		false
+	fi
+}
+
+teardown() {
+	local f left=()
+	for f in /dev/shm/shmcat."$P"*; do
+		[[ -e $f ]] && left+=("${f##*/}")
+	done
+	rm -f /dev/shm/shmcat."$P"*
+	for f in /dev/shm/shmcat."$P"*; do
+		[[ -e $f ]] && { echo "# could not remove $f"; return 1; }
+	done
+	if ((${#left[@]} > 0)); then
+		echo "# test left in /dev/shm: ${left[*]}"
+		return 1
+	fi
+}
+
+# present KIND PATH...: each PATH (under $D) exists and is of KIND
+# (f: regular file, x: executable file, l: symlink).
+present() {
+	local kind=$1 p
+	shift
+	for p in "$@"; do
+		case $kind in
+		f) [[ -f $D$p && ! -L $D$p ]] ;;
+		x) [[ -f $D$p && -x $D$p && ! -L $D$p ]] ;;
+		l) [[ -L $D$p ]] ;;
+		esac || { echo "# $p: missing or not of kind $kind"; ls -l "$D$p" 2>&1; return 1; }
+	done
+}
+
+@test "install: programs, libraries, header and pkg-config file" {
+	present x /usr/bin/shmcat-in /usr/bin/shmcat-out /usr/bin/shmcat
+	present f /usr/lib/libshmcat.a /usr/lib/libshmcat.so.1 /usr/include/shmcat.h \
+	    /usr/lib/pkgconfig/shmcat.pc
+	present l /usr/lib/libshmcat.so
+	[[ $(readlink "$D/usr/lib/libshmcat.so") == libshmcat.so.1 ]]
+	cmp "$REPO/include/shmcat.h" "$D/usr/include/shmcat.h"
+	"$D/usr/bin/shmcat-in" --version | grep -qx 'shmcat-in [0-9.]*'
+}
+
+@test "install: libshmcat.so.1 has soname libshmcat.so.1 and exports the API" {
+	run readelf -d "$D/usr/lib/libshmcat.so.1"
+	[[ $status == 0 ]]
+	[[ $output == *"Library soname: [libshmcat.so.1]"* ]] ||
+	    { echo "# $output"; return 1; }
+	local sym syms
+	syms=$(readelf --dyn-syms -W "$D/usr/lib/libshmcat.so.1" | awk '$7 != "UND" { print $8 }')
+	for sym in $(grep -oE '\bshmcat_[a-z_]+\(' "$REPO/include/shmcat.h" | tr -d '(' | sort -u); do
+		grep -qx "$sym" <<<"$syms" || { echo "# $sym is not exported"; return 1; }
+	done
+	ar t "$D/usr/lib/libshmcat.a" | grep -q '\.o$'
+}
+
+@test "install: man pages and completions" {
+	present f /usr/share/man/man1/shmcat-in.1 /usr/share/man/man1/shmcat-out.1 \
+	    /usr/share/man/man1/shmcat.1 /usr/share/man/man7/shmcat.7
+	present f /usr/share/bash-completion/completions/shmcat \
+	    /usr/share/zsh/site-functions/_shmcat \
+	    /usr/share/fish/vendor_completions.d/shmcat.fish \
+	    /usr/share/fish/vendor_completions.d/shmcat-in.fish \
+	    /usr/share/fish/vendor_completions.d/shmcat-out.fish
+	# bash-completion looks a completion up by the command's name.
+	present l /usr/share/bash-completion/completions/shmcat-in \
+	    /usr/share/bash-completion/completions/shmcat-out
+	[[ $(readlink "$D/usr/share/bash-completion/completions/shmcat-in") == shmcat ]]
+	[[ $(readlink "$D/usr/share/bash-completion/completions/shmcat-out") == shmcat ]]
+	[[ -f $D/usr/share/bash-completion/completions/shmcat-in ]]
+}
+
+@test "pkg-config: shmcat.pc describes the installed tree" {
+	command -v pkg-config >/dev/null ||
+	    skip "pkg-config is missing and cannot be installed (not root, or no apt-get)"
+	export PKG_CONFIG_PATH=$D/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D
+	run pkg-config --modversion shmcat
+	[[ $status == 0 && $output == "$("$D/usr/bin/shmcat" --version | cut -d' ' -f2)" ]] ||
+	    { echo "# modversion: $output"; return 1; }
+	run pkg-config --cflags shmcat
+	[[ $output == *"-I$D/usr/include"* ]] || { echo "# cflags: $output"; return 1; }
+	run pkg-config --libs shmcat
+	[[ $output == *"-L$D/usr/lib"* && $output == *-lshmcat* ]] ||
+	    { echo "# libs: $output"; return 1; }
+	run pkg-config --static --libs shmcat
+	[[ $output == *-lpthread* ]] || { echo "# static libs: $output"; return 1; }
+}
+
+# A writer through the library API, as include/shmcat.h lays it out.
+write_hello_c() {
+	cat >"$T/hello.c" <<'EOF'
+#include <shmcat.h>
+#include <stdio.h>
+#include <string.h>
+
+int
+main(int argc, char **argv)
+{
+	static const char msg[] = "hello from libshmcat\n";
+	struct shmcat_opts opts = {.role = SHMCAT_WRITER};
+	struct shmcat_error err;
+	struct shmcat_ring *r;
+	size_t off = 0, n;
+	void *p;
+	int rc;
+
+	if (argc != 2)
+		return 2;
+	if ((rc = shmcat_open(argv[1], &opts, &r, &err)) != 0) {
+		fprintf(stderr, "hello: %s: %s: %s\n", argv[1], err.call,
+		    shmcat_strerror(rc));
+		return 2;
+	}
+	while (off < sizeof(msg) - 1) {
+		if ((n = shmcat_write_span(r, &p)) == 0) {
+			if ((rc = shmcat_wait_space(r, 10000)) != 0) {
+				fprintf(stderr, "hello: wait: %s\n",
+				    shmcat_strerror(rc));
+				shmcat_close(r, SHMCAT_INTERRUPTED);
+				return 1;
+			}
+			continue;
+		}
+		if (n > sizeof(msg) - 1 - off)
+			n = sizeof(msg) - 1 - off;
+		memcpy(p, msg + off, n);
+		if ((rc = shmcat_write_commit(r, n)) != 0)
+			return 1;
+		off += n;
+	}
+	return shmcat_close(r, SHMCAT_END) == 0 ? 0 : 1;
+}
+EOF
+}
+
+@test "a program built with pkg-config writes; shmcat-out reads it" {
+	command -v pkg-config >/dev/null ||
+	    skip "pkg-config is missing and cannot be installed (not root, or no apt-get)"
+	write_hello_c
+	export PKG_CONFIG_PATH=$D/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D
+	# shellcheck disable=SC2046
+	cc -std=c11 -Wall -Werror -o "$T/hello" "$T/hello.c" \
+	    $(pkg-config --cflags --libs shmcat)
+	run readelf -d "$T/hello"
+	[[ $output == *"Shared library: [libshmcat.so.1]"* ]] ||
+	    { echo "# hello is not linked to libshmcat.so.1: $output"; return 1; }
+
+	LD_LIBRARY_PATH=$D/usr/lib timeout 20 "$T/hello" "$P-hello"
+	[[ -e /dev/shm/shmcat.$P-hello ]] # kept for its reader
+	run timeout 20 "$BIN/shmcat-out" "$P-hello"
+	[[ $status == 0 ]] || { echo "# shmcat-out: status $status: $output"; return 1; }
+	[[ $output == "hello from libshmcat" ]]
+	[[ ! -e /dev/shm/shmcat.$P-hello ]] # the stream is over: removed
+}
+
+@test "a program linked with libshmcat.a needs no libshmcat.so" {
+	write_hello_c
+	cc -std=c11 -Wall -Werror -I"$D/usr/include" -o "$T/hello" "$T/hello.c" \
+	    "$D/usr/lib/libshmcat.a" -lpthread
+	run readelf -d "$T/hello"
+	[[ $output != *libshmcat* ]]
+	timeout 20 "$T/hello" "$P-static"
+	run timeout 20 "$D/usr/bin/shmcat-out" "$P-static"
+	[[ $status == 0 && $output == "hello from libshmcat" ]]
+}
+
+@test "make uninstall removes every installed file" {
+	local before
+	before=$(cd "$D" && find . \( -type f -o -type l \) | sort)
+	[[ -n $before ]]
+	timeout 120 make -C "$REPO" uninstall DESTDIR="$D" PREFIX=/usr >"$T/log" 2>&1 ||
+	    { cat "$T/log"; return 1; }
+	run find "$D" \( -type f -o -type l \) -print
+	[[ -z $output ]] || { echo "# left after uninstall:"; echo "$output"; return 1; }
+}
