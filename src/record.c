@@ -87,7 +87,9 @@ unread_bytes(struct shmcat_ring *r)
 }
 
 /* Nobody else writes: is the previous stream over (ended, interrupted or
- * its writer dead)?  Then recover it if it is empty, refuse if not. */
+ * its writer dead)?  Then recover it if it is empty and nobody else is
+ * attached, refuse if it holds bytes.  With readers still attached, an
+ * empty ring is joined as it is: they will report the death. */
 static int
 recover_stale(struct shmcat_ring *r, struct shmcat_error *err)
 {
@@ -105,6 +107,8 @@ recover_stale(struct shmcat_ring *r, struct shmcat_error *err)
 			err->bytes = unread;
 		return flags & STREAM_EOF ? -SHMCAT_EENDED : -SHMCAT_ESTALE;
 	}
+	if (lock_held_by_other(r->fd, LOCK_ATTACH, 1) != 0)
+		return 0;
 	atomic_store(&sh->writer_events, ev >> 32 << 32);
 	atomic_store(&sh->stream_flags, 0);
 	LOG(r, "stale ring (previous writer %s): empty, re-initialised",

@@ -1,0 +1,231 @@
+#!/usr/bin/env bats
+# Issue 6: many writers of whole records, fan-out readers, the tap.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+setup_file() { shmcat_setup_file; }
+setup() { shmcat_setup; }
+teardown() { shmcat_teardown; }
+
+# lines_of WRITER COUNT: distinguishable, checkable lines.
+lines_of() {
+	seq -f "writer $1 line %06g of a record that is long enough to matter" 1 "$2"
+}
+
+@test "4 writers x 5000 lines arrive as 20000 whole lines" {
+	local w
+	for w in 1 2 3 4; do lines_of "$w" 5000 >"$T/in$w"; done
+	spawn "$SHMCAT_OUT" -s 8K "$R" >"$T/out"
+	local reader=$BG_PID
+	wait_until ring_exists "$R"
+	local pids=()
+	for w in 1 2 3 4; do
+		spawn "$SHMCAT_IN" --lines "$R" <"$T/in$w"
+		pids+=("$BG_PID")
+	done
+	for w in "${pids[@]}"; do assert_job "$w" 0 "writer"; done
+	assert_job "$reader" 0 "reader"
+	assert_equal "$(wc -l <"$T/out")" 20000 "lines received"
+	sort "$T"/in? >"$T/want"
+	sort "$T/out" >"$T/got"
+	assert_same_file "$T/got" "$T/want"
+	# Each writer's lines are in its own order.
+	for w in 1 2 3 4; do
+		grep "^writer $w " "$T/out" >"$T/only$w"
+		assert_same_file "$T/only$w" "$T/in$w"
+	done
+	assert_no_ring "$R"
+}
+
+@test "NUL-terminated records from two writers stay whole" {
+	printf 'alpha one\0alpha two\0' >"$T/a"
+	printf 'beta one\0beta two\0beta three\0' >"$T/b"
+	spawn "$SHMCAT_OUT" "$R" >"$T/out"
+	local reader=$BG_PID
+	wait_until ring_exists "$R"
+	run -0 tmo "$SHMCAT_IN" --null -k "$R" <"$T/a"
+	run -0 tmo "$SHMCAT_IN" --null "$R" <"$T/b"
+	assert_job "$reader" 0 "reader"
+	assert_equal "$(tr '\0' '\n' <"$T/out" | sort | tr '\n' ,)" \
+		"alpha one,alpha two,beta one,beta three,beta two," "records"
+}
+
+@test "a record longer than the limit is an error, not interleaving" {
+	head -c 5000 /dev/zero | tr '\0' x >"$T/long"
+	echo >>"$T/long"
+	run -2 --separate-stderr tmo "$SHMCAT_IN" --lines -s 4K "$R" <"$T/long"
+	assert_stderr "record longer than 4096 bytes"
+	run -0 tmo "$SHMCAT" rm -f "$R"
+}
+
+@test "a final line without a newline is delivered as a record" {
+	printf 'first\nlast without newline' | tmo "$SHMCAT_IN" --lines "$R"
+	run_file "$T/out" "$SHMCAT_OUT" "$R"
+	assert_status "$status" 0 "reader"
+	printf 'first\nlast without newline\n' >"$T/want"
+	assert_same_file "$T/out" "$T/want"
+}
+
+@test "--keep-open lets writers take turns; the last one ends the stream" {
+	spawn "$SHMCAT_OUT" "$R" >"$T/out"
+	local reader=$BG_PID
+	wait_until ring_exists "$R"
+	echo one | tmo "$SHMCAT_IN" --lines --keep-open "$R"
+	wait_until file_size_ge "$T/out" 4
+	# The reader is still waiting: the stream is open without a writer.
+	assert_equal "$(ring_kv "$R" state)" open "state"
+	pid_alive "$reader"
+	echo two | tmo "$SHMCAT_IN" --lines "$R"
+	assert_job "$reader" 0 "reader"
+	assert_equal "$(cat "$T/out")" $'one\ntwo' "output"
+}
+
+@test "byte and record writers do not mix on one ring" {
+	feed_open
+	spawn "$SHMCAT_IN" "$R" <"$FEED"
+	local writer=$BG_PID
+	wait_until ring_is "$R" writer_alive 1
+	run -2 --separate-stderr tmo "$SHMCAT_IN" --lines "$R" </dev/null
+	assert_stderr "record mode|in use"
+	feed_close
+	assert_job "$writer" 0 "writer"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+}
+
+@test "3 named readers started first each get the whole stream" {
+	head -c 20M /dev/urandom >"$T/in"
+	local pids=() n
+	for n in a b c; do
+		spawn "$SHMCAT_OUT" -s 64K --reader "$n" "$R" >"$T/out.$n"
+		pids+=("$BG_PID")
+		wait_until ring_is "$R" "readers_alive" "${#pids[@]}"
+	done
+	run -0 tmo "$SHMCAT_IN" "$R" <"$T/in"
+	for n in 0 1 2; do assert_job "${pids[$n]}" 0 "reader $n"; done
+	for n in a b c; do assert_same_file "$T/out.$n" "$T/in"; done
+	assert_no_ring "$R"
+}
+
+@test "a second plain reader joins at the oldest byte still in the ring" {
+	head -c 6M /dev/urandom >"$T/in"
+	spawn "$SHMCAT_IN" "$R" <"$T/in"
+	local writer=$BG_PID
+	# The first reader holds the default cursor and writes into a FIFO
+	# nobody reads yet: it stalls, and so does the writer.
+	feed_open
+	wait_until ring_exists "$R"
+	spawn "$SHMCAT_OUT" "$R" >"$FEED"
+	local first=$BG_PID
+	wait_until ring_full "$R"
+	spawn "$SHMCAT_OUT" "$R" >"$T/second"
+	local second=$BG_PID
+	wait_until ring_is "$R" readers_alive 2
+	timeout "$TMO" cat <&7 >"$T/first" &
+	local drain=$!
+	assert_job "$writer" 0 "writer"
+	assert_job "$first" 0 "first reader"
+	assert_job "$second" 0 "second reader"
+	feed_close
+	wait_job "$drain"
+	head -c "$(stat -c %s "$T/first")" "$T/in" >"$T/in.head"
+	assert_same_file "$T/first" "$T/in.head"
+	# The second got everything from the first reader's position then:
+	# at most a pipe (1 MiB) and a bit behind the start.
+	assert_suffix_from "$T/second" "$T/in" $(( $(stat -c %s "$T/in") - $(stat -c %s "$T/second") ))
+	(($(stat -c %s "$T/second") >= 4 * 1024 * 1024))
+}
+
+@test "status shows every reader with its position and lag" {
+	head -c 4M /dev/zero | tmo "$SHMCAT_IN" -s 2M "$R" &
+	local writer=$!
+	wait_until ring_exists "$R"
+	feed_open
+	spawn "$SHMCAT_OUT" --reader slow "$R" >"$FEED"
+	local slow=$BG_PID
+	wait_until ring_full "$R"
+	run -0 tmo "$SHMCAT" status -k "$R"
+	assert_match "$output" "reader\.[0-9]+\.name=slow" "named reader listed"
+	assert_match "$output" "reader\.[0-9]+\.lag=[1-9][0-9]*" "lag listed"
+	assert_match "$output" "reader\.[0-9]+\.pos=[0-9]+" "position listed"
+	assert_match "$output" "reader\.[0-9]+\.alive=1" "liveness listed"
+	timeout "$TMO" cat <&7 >/dev/null &
+	assert_job "$slow" 0 "reader"
+	wait "$writer"
+	feed_close
+}
+
+@test "a tap on a fast stream skips, says so, and outputs only whole lines" {
+	seq -f 'line %08g end' 1 300000 >"$T/in"
+	spawn "$SHMCAT_OUT" -s 4K "$R" >/dev/null
+	local reader=$BG_PID
+	wait_until ring_exists "$R"
+	# The tap writes into a pipe whose reader is stopped, so it falls
+	# far behind while the writer and the real reader race on.
+	mkfifo "$T/tapfifo"
+	timeout "$TMO" cat "$T/tapfifo" >"$T/tap" &
+	local cat=$!
+	kill -STOP "$cat"
+	spawn "$SHMCAT_OUT" --tap --stats "$R" >"$T/tapfifo" 2>"$T/tap.err"
+	local tap=$BG_PID
+	wait_until ring_is "$R" readers_alive 2
+	run -0 tmo "$SHMCAT_IN" --lines "$R" <"$T/in"
+	assert_job "$reader" 0 "reader"
+	kill -CONT "$cat"
+	assert_job "$tap" 0 "tap"
+	wait "$cat"
+	assert_file_match "$T/tap.err" "skipped [0-9]+ bytes"
+	# Every line whole and in order; far fewer than were sent.
+	run awk 'BEGIN { prev = 0 }
+		!/^line [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9] end$/ { print "torn: " $0; exit 1 }
+		{ n = $2 + 0; if (n <= prev) { print "order: " $0; exit 1 }; prev = n }
+		END { print NR }' "$T/tap"
+	assert_status "$status" 0 "tap output check: $output"
+	((output < 300000))
+}
+
+@test "killing one of two writers leaves the other's lines whole and says so" {
+	lines_of 1 200000 >"$T/in1"
+	lines_of 2 2000 >"$T/in2"
+	spawn "$SHMCAT_OUT" -s 64K "$R" >"$T/out" 2>"$T/out.err"
+	local reader=$BG_PID
+	wait_until ring_exists "$R"
+	feed_open
+	spawn "$SHMCAT_IN" --lines "$R" <"$FEED"
+	local victim
+	victim=$(child_of "$BG_PID")
+	local victim_job=$BG_PID
+	feed "$T/in1" 3000000
+	wait_until ring_is "$R" writers_active 1
+	kill -9 "$victim"
+	wait_job "$victim_job"
+	run -0 tmo "$SHMCAT_IN" --lines "$R" <"$T/in2"
+	feed_close
+	assert_job "$reader" 3 "reader (a writer died)"
+	assert_file_match "$T/out.err" "writer died"
+	grep '^writer 2 ' "$T/out" >"$T/got2"
+	assert_same_file "$T/got2" "$T/in2"
+	grep '^writer 1 ' "$T/out" >"$T/got1"
+	assert_prefix "$T/got1" "$T/in1"
+	assert_equal "$(grep -vc '^writer [12] line [0-9]\{6\} of a record that is long enough to matter$' "$T/out")" 0 "torn lines"
+	assert_no_ring "$R"
+}
+
+@test "a killed anonymous reader does not stall the writer or the others" {
+	head -c 8M /dev/urandom >"$T/in"
+	spawn "$SHMCAT_OUT" -s 64K "$R" >"$T/out"
+	local keeper=$BG_PID
+	wait_until ring_is "$R" readers_alive 1
+	feed_open
+	spawn "$SHMCAT_OUT" "$R" >"$FEED"
+	local victim
+	victim=$(child_of "$BG_PID")
+	local victim_job=$BG_PID
+	wait_until ring_is "$R" readers_alive 2
+	kill -9 "$victim"
+	wait_job "$victim_job"
+	run -0 tmo "$SHMCAT_IN" "$R" <"$T/in"
+	assert_job "$keeper" 0 "remaining reader"
+	assert_same_file "$T/out" "$T/in"
+	feed_close
+}
