@@ -139,7 +139,8 @@ copy_bytes(struct writer *w)
 		if (caught_signal)
 			finish(w, SHMCAT_INTERRUPTED, 0);
 		if ((n = shmcat_write_span(w->ring, &p)) == 0) {
-			rc = shmcat_wait_space(w->ring, w->opt->timeout_ms);
+			rc = meter_wait(&w->meter, shmcat_wait_space,
+			    w->opt->timeout_ms);
 			if (rc != 0 && rc != -EINTR)
 				fail_wait(w, rc);
 			continue;

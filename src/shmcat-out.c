@@ -169,7 +169,7 @@ stdout_closed(struct reader *r)
 static void
 wait_for_data(struct reader *r)
 {
-	int rc = shmcat_wait_data(r->ring, r->opt->timeout_ms);
+	int rc = meter_wait(&r->meter, shmcat_wait_data, r->opt->timeout_ms);
 
 	if (rc != 0 && rc != -EINTR)
 		end_of_data(r, rc);

@@ -379,3 +379,26 @@ widen_pipe(int fd)
 	    errno == EPERM)
 		size /= 2;
 }
+
+/* A wait that comes up twice a second to refresh --progress, so a
+ * stalled transfer still shows how full the ring is. */
+int
+meter_wait(struct meter *m, int (*wait)(struct shmcat_ring *, int),
+    int timeout_ms)
+{
+	int64_t deadline, left;
+	int rc;
+
+	if (!m->tty || timeout_ms == 0)
+		return wait(m->ring, timeout_ms);
+	deadline = timeout_ms < 0 ? -1 : mono_ns() + (int64_t)timeout_ms * 1000000;
+	for (;;) {
+		left = deadline < 0 ? 500 : (deadline - mono_ns()) / 1000000;
+		if (left <= 0)
+			return -ETIMEDOUT;
+		rc = wait(m->ring, left < 500 ? (int)left : 500);
+		if (rc != -ETIMEDOUT)
+			return rc;
+		meter_tick(m);
+	}
+}

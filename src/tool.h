@@ -58,6 +58,8 @@ struct meter {
 void meter_start(struct meter *m, struct shmcat_ring *r, const char *verb,
     int progress);
 void meter_tick(struct meter *m);
+int meter_wait(struct meter *m, int (*wait)(struct shmcat_ring *, int),
+    int timeout_ms);
 void meter_stats(struct meter *m);
 
 #endif

@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# Issue 5: list, status and rm; --stats; --progress in a real terminal.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+setup_file() { shmcat_setup_file; }
+setup() { shmcat_setup; }
+teardown() {
+	[[ -n ${TMUX_SOCK:-} ]] && tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+	shmcat_teardown
+}
+
+@test "list shows a ring, for people and as key=value" {
+	seq 1 1000 | tmo "$SHMCAT_IN" -s 64K "$R"
+	run -0 tmo "$SHMCAT" list
+	assert_match "$output" "NAME +CAPACITY +BUFFERED" "header"
+	assert_match "$output" "$R +65536 +3893 +5% +ended" "ring line"
+	run -0 tmo "$SHMCAT" list -k
+	assert_match "$output" "name=$R capacity=65536 buffered=3893 state=ended" "kv line"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+	run -0 tmo "$SHMCAT" list -k
+	assert_not_match "$output" "name=$R " "removed ring listed"
+}
+
+@test "status shows capacity, fill, bytes in and out, pids and liveness" {
+	feed_open
+	spawn "$SHMCAT_IN" -s 8K "$R" <"$FEED"
+	local writer=$BG_PID wpid
+	wpid=$(child_of "$writer")
+	seq 1 1000 >"$T/in"
+	feed "$T/in"
+	wait_until ring_is "$R" buffered 3893
+	run -0 tmo "$SHMCAT" status -k "$R"
+	assert_match "$output" $'capacity=8192\nbuffered=3893\nfill_pct=47\nbytes_in=3893\nbytes_out=0\nstate=open' "counters"
+	assert_match "$output" "writer_pid=$wpid"$'\n'"writer_alive=1" "writer"
+	assert_match "$output" "created=[0-9]+" "created"
+	run -0 tmo "$SHMCAT" status "$R"
+	assert_match "$output" "ring $R: open, bytes records" "human header"
+	assert_match "$output" "writer +pid $wpid alive" "human writer"
+	feed_close
+	assert_job "$writer" 0 "writer"
+	run -0 tmo "$SHMCAT" status -k "$R"
+	assert_match "$output" $'state=ended\nrecord_mode=bytes\nwriter_pid=[0-9]+\nwriter_alive=0' "after the end"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+}
+
+@test "status of a missing ring or a bad name is exit 2" {
+	run -2 --separate-stderr tmo "$SHMCAT" status "$R"
+	assert_stderr "^shmcat: $R: shm_open: No such file or directory"
+	run -2 --separate-stderr tmo "$SHMCAT" status "a/b"
+	assert_stderr "invalid ring name"
+}
+
+@test "rm refuses a ring in use and names the cause; -f insists" {
+	spawn "$SHMCAT_OUT" "$R"
+	local reader=$BG_PID
+	wait_until ring_is "$R" readers_alive 1
+	run -2 --separate-stderr tmo "$SHMCAT" rm "$R"
+	assert_stderr "ring is in use"
+	assert_ring "$R"
+	run -0 tmo "$SHMCAT" rm -f "$R"
+	assert_no_ring "$R"
+	kill -TERM "$(child_of "$reader")"
+	wait_job "$reader"
+}
+
+@test "rm removes an idle ring, and leaves a foreign object without -f" {
+	echo data | tmo "$SHMCAT_IN" "$R"
+	run -0 tmo "$SHMCAT" rm "$R"
+	assert_no_ring "$R"
+	head -c 20000 /dev/urandom >"$SHMDIR/shmcat.$R"
+	run -2 --separate-stderr tmo "$SHMCAT" rm "$R"
+	assert_stderr "not a shmcat ring"
+	assert_ring "$R"
+	run -0 tmo "$SHMCAT" rm -f "$R"
+	assert_no_ring "$R"
+}
+
+@test "--stats prints a summary on both sides" {
+	seq 1 100000 >"$T/in"
+	run -0 --separate-stderr tmo "$SHMCAT_IN" --stats -s 1M "$R" <"$T/in"
+	assert_stderr "^shmcat-in: $R: 588895 bytes \\(575\\.1 KiB\\) written in [0-9.]+ s, [0-9.]+ [KMG]?i?B/s, slept [0-9]+ times$"
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" --stats "$R"
+	assert_stderr "^shmcat-out: $R: 588895 bytes \\(575\\.1 KiB\\) read in [0-9.]+ s"
+	assert_no_ring "$R"
+}
+
+@test "--stats counts the writer's sleeps on a full ring" {
+	head -c 1M /dev/zero >"$T/in"
+	spawn "$SHMCAT_IN" --stats -s 4K "$R" <"$T/in" 2>"$T/w.err"
+	local writer=$BG_PID
+	wait_until ring_full "$R"
+	run -0 tmo "$SHMCAT_OUT" "$R" >/dev/null
+	assert_job "$writer" 0 "writer"
+	assert_file_match "$T/w.err" "slept [1-9][0-9]* times"
+}
+
+@test "--progress shows bytes, rate and ring fill on a terminal" {
+	TMUX_SOCK=$T/tmux.sock
+	# A writer whose reader is stopped fills the ring; progress must say
+	# how much went in and how full the ring is.
+	tmux -S "$TMUX_SOCK" new-session -d -x 160 -y 10 \
+		"head -c 20M /dev/zero | timeout $TMO '$SHMCAT_IN' -p -s 4M '$R'; sleep 60"
+	wait_until ring_full "$R"
+	wait_until -t 10 _pane_matches "shmcat-in: $R: [0-9.]+ MiB +[0-9.]+ [KMG]?i?B/s +ring +100% full"
+	spawn "$SHMCAT_OUT" "$R" >/dev/null
+	assert_job "$BG_PID" 0 "reader"
+}
+
+_pane_matches() {
+	local pane
+	pane=$(tmux -S "$TMUX_SOCK" capture-pane -p)
+	[[ $pane =~ $1 ]]
+}
+
+@test "--progress stays quiet when stderr is not a terminal" {
+	seq 1 1000 >"$T/in"
+	run -0 --separate-stderr tmo "$SHMCAT_IN" -p "$R" <"$T/in"
+	assert_equal "$stderr" "" "stderr"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+}
