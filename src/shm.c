@@ -311,6 +311,11 @@ open_object(struct shmcat_ring *r, const struct shmcat_opts *o,
 		if (rc == 0 && (rc = still_published(r)) == 1) {
 			if (o->size && want != r->cap)
 				return fail(err, "size", -SHMCAT_ESIZE);
+			if (lock_held_by_other(r->fd, LOCK_ATTACH, 1) == 0)
+				LOG(r, "stale ring: left by processes that are "
+				    "gone (%llu bytes in it); reusing it",
+				    (unsigned long long)(atomic_load(&r->sh->tail) -
+					atomic_load(&r->sh->floor)));
 			return 0;
 		}
 		if (rc < 0 && rc != -SHMCAT_ENOTRING && rc != -SHMCAT_EVERSION &&

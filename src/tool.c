@@ -20,8 +20,8 @@ void
 tool_init(const char *name, int argc, char **argv)
 {
 	(void)argc;
-	(void)argv;
 	progname = name;
+	argv[0] = (char *)name; /* getopt's messages start with it */
 	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 

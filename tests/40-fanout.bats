@@ -14,16 +14,31 @@ lines_of() {
 }
 
 @test "4 writers x 5000 lines arrive as 20000 whole lines" {
-	local w
+	local w fds=() pids=()
 	for w in 1 2 3 4; do lines_of "$w" 5000 >"$T/in$w"; done
 	spawn "$SHMCAT_OUT" -s 8K "$R" >"$T/out"
 	local reader=$BG_PID
 	wait_until ring_exists "$R"
-	local pids=()
+	# All four attach before any sends a byte: the stream ends when the
+	# last writer attached finishes (a writer alone would end it at once).
+	# Our ends of the FIFOs are fds 41-44 (bats uses low ones); no child may inherit them, or
+	# no writer would ever see the end of its input.
 	for w in 1 2 3 4; do
-		spawn "$SHMCAT_IN" --lines "$R" <"$T/in$w"
-		pids+=("$BG_PID")
+		mkfifo "$T/f$w"
+		eval "exec $((40 + w))<>\"\$T/f$w\""
 	done
+	for w in 1 2 3 4; do
+		timeout "$TMO" "$SHMCAT_IN" --lines "$R" <"$T/f$w" \
+			3>&- 41>&- 42>&- 43>&- 44>&- &
+		pids+=("$!")
+	done
+	wait_until ring_is "$R" writers_active 4
+	for w in 1 2 3 4; do
+		timeout "$TMO" cat "$T/in$w" >"$T/f$w" 3>&- 41>&- 42>&- 43>&- 44>&- &
+		fds+=("$!")
+	done
+	for w in "${fds[@]}"; do wait "$w"; done
+	exec 41>&- 42>&- 43>&- 44>&-
 	for w in "${pids[@]}"; do assert_job "$w" 0 "writer"; done
 	assert_job "$reader" 0 "reader"
 	assert_equal "$(wc -l <"$T/out")" 20000 "lines received"
@@ -121,7 +136,7 @@ lines_of() {
 	spawn "$SHMCAT_OUT" "$R" >"$T/second"
 	local second=$BG_PID
 	wait_until ring_is "$R" readers_alive 2
-	timeout "$TMO" cat <&7 >"$T/first" &
+	timeout "$TMO" cat "$FEED" >"$T/first" 7>&- &
 	local drain=$!
 	assert_job "$writer" 0 "writer"
 	assert_job "$first" 0 "first reader"
@@ -149,7 +164,7 @@ lines_of() {
 	assert_match "$output" "reader\.[0-9]+\.lag=[1-9][0-9]*" "lag listed"
 	assert_match "$output" "reader\.[0-9]+\.pos=[0-9]+" "position listed"
 	assert_match "$output" "reader\.[0-9]+\.alive=1" "liveness listed"
-	timeout "$TMO" cat <&7 >/dev/null &
+	timeout "$TMO" cat "$FEED" >/dev/null 7>&- &
 	assert_job "$slow" 0 "reader"
 	wait "$writer"
 	feed_close
@@ -160,20 +175,20 @@ lines_of() {
 	spawn "$SHMCAT_OUT" -s 4K "$R" >/dev/null
 	local reader=$BG_PID
 	wait_until ring_exists "$R"
-	# The tap writes into a pipe whose reader is stopped, so it falls
-	# far behind while the writer and the real reader race on.
-	mkfifo "$T/tapfifo"
-	timeout "$TMO" cat "$T/tapfifo" >"$T/tap" &
-	local cat=$!
-	kill -STOP "$cat"
-	spawn "$SHMCAT_OUT" --tap --stats "$R" >"$T/tapfifo" 2>"$T/tap.err"
+	# The tap writes into a FIFO nobody reads yet (held open here, so
+	# nothing blocks in open), so it falls far behind while the writer and
+	# the real reader race on.
+	feed_open
+	spawn "$SHMCAT_OUT" --tap --stats "$R" >"$FEED" 2>"$T/tap.err"
 	local tap=$BG_PID
 	wait_until ring_is "$R" readers_alive 2
 	run -0 tmo "$SHMCAT_IN" --lines "$R" <"$T/in"
 	assert_job "$reader" 0 "reader"
-	kill -CONT "$cat"
+	timeout "$TMO" cat "$FEED" >"$T/tap" 7>&- &
+	local drain=$!
 	assert_job "$tap" 0 "tap"
-	wait "$cat"
+	feed_close
+	wait "$drain"
 	assert_file_match "$T/tap.err" "skipped [0-9]+ bytes"
 	# Every line whole and in order; far fewer than were sent.
 	run awk 'BEGIN { prev = 0 }
