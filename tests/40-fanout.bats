@@ -175,19 +175,21 @@ lines_of() {
 	spawn "$SHMCAT_OUT" -s 4K "$R" >/dev/null
 	local reader=$BG_PID
 	wait_until ring_exists "$R"
-	# The tap writes into a FIFO nobody reads yet (held open here, so
-	# nothing blocks in open), so it falls far behind while the writer and
-	# the real reader race on.
-	feed_open
-	spawn "$SHMCAT_OUT" --tap --stats "$R" >"$FEED" 2>"$T/tap.err"
+	# The tap writes into a FIFO whose reader we stop once the tap is
+	# attached (its open of the FIFO returned, so the reader has it open
+	# too), so the tap falls far behind while the writer and the real
+	# reader race on.  Only the tap holds the write end: its exit is EOF.
+	mkfifo "$T/tapfifo"
+	timeout "$TMO" cat "$T/tapfifo" >"$T/tap" 3>&- &
+	local drain=$!
+	spawn "$SHMCAT_OUT" --tap --stats "$R" >"$T/tapfifo" 2>"$T/tap.err"
 	local tap=$BG_PID
 	wait_until ring_is "$R" readers_alive 2
+	kill -STOP "$(pid_named "$drain" cat)"
 	run -0 tmo "$SHMCAT_IN" --lines "$R" <"$T/in"
 	assert_job "$reader" 0 "reader"
-	timeout "$TMO" cat "$FEED" >"$T/tap" 7>&- &
-	local drain=$!
+	kill -CONT "$(pid_named "$drain" cat)"
 	assert_job "$tap" 0 "tap"
-	feed_close
 	wait "$drain"
 	assert_file_match "$T/tap.err" "skipped [0-9]+ bytes"
 	# Every line whole and in order; far fewer than were sent.
