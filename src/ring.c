@@ -180,12 +180,22 @@ shmcat_read_span(struct shmcat_ring *r, const void **p)
 	return tail - r->pos;
 }
 
-void
-wake_writer(struct shared *sh)
+/* Wake a writer that sleeps on a full ring, but only once half the ring
+ * is free by our count: it then moves a large batch per wake-up instead
+ * of one chunk (hysteresis, like a pipe's).  No wake-up is lost: the
+ * commit that empties the ring always posts, and a reader that leaves
+ * posts unconditionally (reader_detach). */
+static void
+wake_writer_if_room(struct shmcat_ring *r)
 {
+	struct shared *sh = r->sh;
+
 	fence_full(); /* (D): our pos store before their flag */
-	if (atomic_load_explicit(&sh->writer_waiting, memory_order_relaxed) &&
-	    atomic_exchange(&sh->writer_waiting, 0))
+	if (!atomic_load_explicit(&sh->writer_waiting, memory_order_relaxed))
+		return;
+	if (r->seen_tail - r->pos > r->cap / 2)
+		return;
+	if (atomic_exchange(&sh->writer_waiting, 0))
 		sem_post(&sh->space);
 }
 
@@ -198,6 +208,6 @@ shmcat_read_commit(struct shmcat_ring *r, size_t n)
 	r->count.bytes += n;
 	/* (B): we are done reading these bytes. */
 	store_release64(&r->sh->readers[r->slot].pos, r->pos);
-	wake_writer(r->sh);
+	wake_writer_if_room(r);
 	return 0;
 }
