@@ -32,20 +32,11 @@ static const char help_text[] =
     "4 timed out or would block, 128+N killed by signal N.  See shmcat-in(1).\n";
 
 static const struct option longopts[] = {
-	{"size", required_argument, NULL, 's'},
-	{"mode", required_argument, NULL, 'm'},
-	{"timeout", required_argument, NULL, 't'},
-	{"nonblock", no_argument, NULL, 'n'},
-	{"force", no_argument, NULL, 'f'},
+	COMMON_LONGOPTS_HEAD,
 	{"lines", no_argument, NULL, 'l'},
 	{"null", no_argument, NULL, '0'},
 	{"keep-open", no_argument, NULL, 'k'},
-	{"progress", no_argument, NULL, 'p'},
-	{"stats", no_argument, NULL, OPT_STATS},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+	COMMON_LONGOPTS_TAIL,
 };
 
 struct writer {

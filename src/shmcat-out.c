@@ -36,21 +36,12 @@ static const char help_text[] =
     "block, 128+N killed by signal N (141: stdout closed).  See shmcat-out(1).\n";
 
 static const struct option longopts[] = {
-	{"size", required_argument, NULL, 's'},
-	{"mode", required_argument, NULL, 'm'},
-	{"timeout", required_argument, NULL, 't'},
-	{"nonblock", no_argument, NULL, 'n'},
-	{"force", no_argument, NULL, 'f'},
+	COMMON_LONGOPTS_HEAD,
 	{"reader", required_argument, NULL, 'r'},
 	{"tap", no_argument, NULL, OPT_TAP},
 	{"new", no_argument, NULL, OPT_NEW},
 	{"hangup", no_argument, NULL, OPT_HANGUP},
-	{"progress", no_argument, NULL, 'p'},
-	{"stats", no_argument, NULL, OPT_STATS},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+	COMMON_LONGOPTS_TAIL,
 };
 
 struct reader {

@@ -32,6 +32,22 @@ struct tool_opts {
 
 enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP };
 
+/* The options both filters take, first and last in their tables (and in
+ * the order of their man pages); common_option() handles them. */
+#define COMMON_LONGOPTS_HEAD                                                \
+	{"size", required_argument, NULL, 's'},                             \
+	{"mode", required_argument, NULL, 'm'},                             \
+	{"timeout", required_argument, NULL, 't'},                          \
+	{"nonblock", no_argument, NULL, 'n'},                               \
+	{"force", no_argument, NULL, 'f'}
+#define COMMON_LONGOPTS_TAIL                                                \
+	{"progress", no_argument, NULL, 'p'},                               \
+	{"stats", no_argument, NULL, OPT_STATS},                            \
+	{"verbose", no_argument, NULL, 'v'},                                \
+	{"help", no_argument, NULL, 'h'},                                   \
+	{"version", no_argument, NULL, 'V'},                                \
+	{NULL, 0, NULL, 0}
+
 int common_option(int c, const char *arg, struct tool_opts *t);
 int finish_options(struct tool_opts *t, int argc, char **argv, int optind_);
 void tool_init(const char *name, int argc, char **argv);
