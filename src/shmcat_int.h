@@ -82,12 +82,12 @@ struct shared {
 	uint32_t max_writers;
 	_Atomic uint32_t record_mode;
 
-	/* Writer hot line: the producer position and its reservation. */
+	/* Writer hot line: the producer position, polled by readers. */
 	alignas(CACHELINE) _Atomic uint64_t tail;
-	_Atomic uint64_t reserve_end; /* writer may be writing below this */
 
 	/* Writer cold line. */
 	alignas(CACHELINE) _Atomic uint64_t floor; /* see ring.c */
+	_Atomic uint64_t reserve_end; /* writer may be writing below this */
 	_Atomic uint64_t writer_events; /* attaches << 32 | active writers */
 	_Atomic uint32_t stream_flags;
 	_Atomic int32_t writer_pid;

@@ -13,6 +13,7 @@
  * re-checked: a dead peer never leaves us asleep.
  */
 #include <errno.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <time.h>
 
@@ -134,6 +135,10 @@ spin_until(struct shmcat_ring *r, int (*ready)(struct shmcat_ring *))
 				return 1;
 			cpu_relax();
 		}
+		/* If the peer shares our CPU it cannot move while we spin:
+		 * let it run.  With nothing else runnable this returns at
+		 * once, so on separate CPUs it only slows the poll a little. */
+		sched_yield();
 	} while (now_ns() < until);
 	return 0;
 }
@@ -177,6 +182,17 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 	}
 }
 
+/* Spinning: one read-only scan of the cursors, no stores to lines the
+ * readers poll.  Corruption is left for the slow path to report. */
+static int
+space_appeared(struct shmcat_ring *r)
+{
+	uint64_t min;
+
+	return reader_scan_min(r->sh, r->tail, r->cap, &min) != 0 ||
+	    r->cap - (r->tail - min) >= r->need;
+}
+
 static int
 has_space(struct shmcat_ring *r)
 {
@@ -194,7 +210,7 @@ shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 	uint64_t floor;
 	int rc;
 
-	if (timeout_ms != 0 && spin_until(r, has_space))
+	if (timeout_ms != 0 && spin_until(r, space_appeared) && has_space(r))
 		return 0;
 	for (;;) {
 		if (atomic_load(&sh->stream_flags) & STREAM_HANGUP)
