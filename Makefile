@@ -63,10 +63,15 @@ $(B)/shmcat.pc: shmcat.pc.in | $(B)
 	    shmcat.pc.in > $@
 
 # The README's test command.  Builds everything, runs the C unit tests,
-# then the bats suite (tests/run installs bats-core if it is missing).
+# the bats suite (tests/run installs bats-core if it is missing), the
+# model check of the ring protocol with its mutants (model/check installs
+# spin), and the benchmark at a tiny size, only to keep it working.
 check: all $(UNITS)
 	$(B)/test_ring
 	tests/run
+	model/check
+	model/check --mutants
+	BENCH_SIZE=64M BENCH_PAIRS=1 bench/run
 
 # Sanitizer builds: the unit tests and the bats suite against ASan/UBSan
 # and TSan binaries, in their own build directories.

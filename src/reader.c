@@ -45,11 +45,14 @@ place_cursor(struct shmcat_ring *r, struct reader_slot *s, uint32_t kind,
 	atomic_store(&s->kind, kind); /* seq_cst: writer scans kind, pos */
 	for (;;) {
 		floor = atomic_load(&r->sh->floor);
-		if (floor == start || floor - start > r->cap)
+		if ((int64_t)(floor - start) <= 0)
 			break;
 		start = floor;
 		atomic_store(&s->pos, start);
 	}
+	/* Moving up may have freed the very space a writer sleeps for, and
+	 * our first, lower cursor may be what it saw (model/README.md, A). */
+	wake_writer(r->sh);
 }
 
 static int
@@ -115,8 +118,10 @@ resume_slot(struct shmcat_ring *r, int i, struct shmcat_error *err)
 		return rc;
 	if (atomic_load(&s->kind) == SLOT_FREE) /* slot 0, given away */
 		place_cursor(r, s, SLOT_DEFAULT, NULL);
-	else if (r->flags & SHMCAT_O_NEW) /* skip what this cursor kept */
+	else if (r->flags & SHMCAT_O_NEW) { /* skip what this cursor kept */
 		store_release64(&s->pos, atomic_load(&r->sh->tail));
+		wake_writer(r->sh);
+	}
 	r->pos = atomic_load(&s->pos);
 	if (check_distance(r->pos, atomic_load(&r->sh->tail), r->cap) != 0)
 		return -SHMCAT_ECORRUPT;
@@ -200,8 +205,7 @@ reader_detach(struct shmcat_ring *r, enum shmcat_end how)
 		atomic_store(&s->kind, SLOT_FREE);
 	/* Our cursor may have been the floor, or the writer may wait for
 	 * the hangup: let it look again. */
-	atomic_store(&r->sh->writer_waiting, 0);
-	sem_post(&r->sh->space);
+	wake_writer(r->sh);
 	lock_release(r->fd, LOCK_RSLOT + r->slot);
 }
 

@@ -197,9 +197,12 @@ writer_detach(struct shmcat_ring *r, enum shmcat_end how)
 		atomic_fetch_or(&sh->stream_flags, STREAM_INTERRUPTED);
 	/* The flag goes before the count: a reader that sees the count drop
 	 * must also see why (wait.c reads them in the other order). */
+	/* The last writer ends the stream, unless another one already holds
+	 * the writer lock and waits for the commit lock to join it. */
 	if (how == SHMCAT_END) {
 		ev = atomic_load(&sh->writer_events);
-		if ((uint32_t)ev == 1)
+		if ((uint32_t)ev == 1 &&
+		    lock_held_by_other(r->fd, LOCK_WRITER, 1) == 0)
 			atomic_fetch_or(&sh->stream_flags, STREAM_EOF);
 	}
 	atomic_fetch_sub(&sh->writer_events, 1);

@@ -65,8 +65,8 @@ counts_for_floor(uint32_t kind)
 	return kind == SLOT_DEFAULT || kind == SLOT_NAMED || kind == SLOT_ANON;
 }
 
-/* Minimum cursor of the non-tap readers; -SHMCAT_ECORRUPT if one of
- * them breaks I1 (a peer scribbled on the header). */
+/* Minimum cursor of the non-tap readers, each counted as at most a ring
+ * behind; -SHMCAT_ECORRUPT if one is ahead of tail (a scribble). */
 int
 reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min)
 {
@@ -82,8 +82,13 @@ reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min)
 			continue;
 		/* Pairs with the reader's store_release (B). */
 		pos = load_acquire64(&s->pos);
-		if (check_distance(pos, tail, cap) != 0)
-			return -SHMCAT_ECORRUPT;
+		if ((int64_t)(tail - pos) < 0)
+			return -SHMCAT_ECORRUPT; /* ahead of tail: impossible */
+		/* More than a ring behind: a reader still joining, about to
+		 * move up to the floor (reader.c), or a scribble; either way
+		 * it can hold at most the whole ring. */
+		if (tail - pos > cap)
+			pos = tail - cap;
 		if (tail - pos > tail - *min)
 			*min = pos;
 	}
@@ -185,6 +190,14 @@ shmcat_read_span(struct shmcat_ring *r, const void **p)
  * of one chunk (hysteresis, like a pipe's).  No wake-up is lost: the
  * commit that empties the ring always posts, and a reader that leaves
  * posts unconditionally (reader_detach). */
+void
+wake_writer(struct shared *sh)
+{
+	fence_full(); /* (D): our pos store before their flag */
+	if (atomic_exchange(&sh->writer_waiting, 0))
+		sem_post(&sh->space);
+}
+
 static void
 wake_writer_if_room(struct shmcat_ring *r)
 {

@@ -154,6 +154,7 @@ int ring_floor(struct shmcat_ring *r, uint64_t *floor);
 int reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min);
 int check_distance(uint64_t from, uint64_t to, uint64_t cap);
 void wake_readers(struct shared *sh);
+void wake_writer(struct shared *sh);
 void writer_begin(struct shmcat_ring *r);
 
 /* wait.c */

@@ -164,7 +164,8 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 		}
 		if (timeout_ms == 0 || (deadline >= 0 && now_ns() >= deadline))
 			return timeout_ms == 0 ? -EAGAIN : -ETIMEDOUT;
-		atomic_fetch_or(&sh->readers_waiting, bit); /* (C), seq_cst */
+		atomic_fetch_or(&sh->readers_waiting, bit); /* (C) */
+		fence_full(); /* an RMW alone does not order the loads after it */
 		/* Re-check both: a writer leaving wakes us only if it saw
 		 * our bit, and its unlock is ordered before that look. */
 		if (peek(r) != 0 || end_of_stream(r) != 0) {
@@ -223,8 +224,10 @@ shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 			continue;
 		if (timeout_ms == 0 || (deadline >= 0 && now_ns() >= deadline))
 			return timeout_ms == 0 ? -EAGAIN : -ETIMEDOUT;
-		atomic_store(&sh->writer_waiting, 1); /* (D), seq_cst */
-		if (has_space(r)) {
+		atomic_store(&sh->writer_waiting, 1); /* (D) */
+		fence_full();
+		if (has_space(r) ||
+		    (atomic_load(&sh->stream_flags) & STREAM_HANGUP)) {
 			atomic_store(&sh->writer_waiting, 0);
 			return 0;
 		}
