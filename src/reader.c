@@ -268,7 +268,12 @@ shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 	size_t len, drop;
 
 	oldest = atomic_load_explicit(&r->sh->reserve_end,
-	    memory_order_relaxed) - r->cap;
+	    memory_order_relaxed);
+	/* The writer reserves before it commits: tail beyond the
+	 * reservation was scribbled, and stale bytes would look new. */
+	if ((int64_t)(tail - oldest) > 0)
+		return -SHMCAT_ECORRUPT;
+	oldest -= r->cap;
 	if ((int64_t)(oldest - r->pos) > 0 && (int64_t)(tail - oldest) >= 0)
 		tap_skip(r, oldest, skipped);
 	if ((int64_t)(tail - r->pos) <= 0)

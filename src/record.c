@@ -34,10 +34,36 @@ records(const struct shmcat_ring *r)
 	return wanted_mode(r) != MODE_BYTES;
 }
 
+/*
+ * glibc links a robust mutex into its holder's robust list through two
+ * pointers stored in the mutex itself -- here, in shared memory a peer
+ * can scribble on -- and follows them on unlock.  Keep our own copy
+ * while we hold the lock and put it back before unlocking.
+ */
+#if defined(__GLIBC__) && defined(__x86_64__)
+static void
+save_robust_links(struct shmcat_ring *r)
+{
+	memcpy(r->robust_links, &r->sh->commit_lock.__data.__list,
+	    sizeof(r->sh->commit_lock.__data.__list));
+}
+
+static void
+restore_robust_links(struct shmcat_ring *r)
+{
+	memcpy(&r->sh->commit_lock.__data.__list, r->robust_links,
+	    sizeof(r->sh->commit_lock.__data.__list));
+}
+#else
+static void save_robust_links(struct shmcat_ring *r) { (void)r; }
+static void restore_robust_links(struct shmcat_ring *r) { (void)r; }
+#endif
+
 /* Take the commit lock, in slices so the deadline and the caller's
  * interrupt flag are honoured (a signal does not end a mutex wait).  A
  * holder that died left nothing half-done: tail only moves after a
- * whole record is in place. */
+ * whole record is in place.  A lock that is held while no other writer
+ * lives, or that glibc rejects, was scribbled on: the ring is corrupt. */
 static int
 commit_lock_until(struct shmcat_ring *r, int64_t deadline)
 {
@@ -45,7 +71,7 @@ commit_lock_until(struct shmcat_ring *r, int64_t deadline)
 	int64_t until;
 	int rc;
 
-	do {
+	for (;;) {
 		if (r->interrupt && *r->interrupt)
 			return -EINTR;
 		until = now_ns() + 200000000;
@@ -55,13 +81,21 @@ commit_lock_until(struct shmcat_ring *r, int64_t deadline)
 		ts.tv_nsec = until % 1000000000;
 		rc = pthread_mutex_clocklock(&r->sh->commit_lock,
 		    CLOCK_MONOTONIC, &ts);
-	} while (rc == ETIMEDOUT && (deadline < 0 || now_ns() < deadline));
+		if (rc != ETIMEDOUT)
+			break;
+		if (deadline >= 0 && now_ns() >= deadline)
+			return -ETIMEDOUT;
+		if (lock_held_by_other(r->fd, LOCK_WRITER, 1) == 0)
+			return -SHMCAT_ECORRUPT;
+	}
 	if (rc == EOWNERDEAD) {
 		LOG(r, "commit lock: previous holder died, recovering");
 		pthread_mutex_consistent(&r->sh->commit_lock);
 		rc = 0;
 	}
-	return -rc;
+	if (rc == 0)
+		save_robust_links(r);
+	return rc == 0 ? 0 : -SHMCAT_ECORRUPT;
 }
 
 static int
@@ -73,6 +107,7 @@ commit_lock(struct shmcat_ring *r)
 static void
 commit_unlock(struct shmcat_ring *r)
 {
+	restore_robust_links(r);
 	pthread_mutex_unlock(&r->sh->commit_lock);
 }
 

@@ -76,9 +76,12 @@ reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min)
 	*min = tail;
 	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
 		struct reader_slot *s = &sh->readers[i];
-
 		/* seq_cst: part of the floor handshake with reader_attach. */
-		if (!counts_for_floor(atomic_load(&s->kind)))
+		uint32_t kind = atomic_load(&s->kind);
+
+		if (kind > SLOT_TAP)
+			return -SHMCAT_ECORRUPT;
+		if (!counts_for_floor(kind))
 			continue;
 		/* Pairs with the reader's store_release (B). */
 		pos = load_acquire64(&s->pos);
@@ -92,6 +95,31 @@ reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min)
 		if (tail - pos > tail - *min)
 			*min = pos;
 	}
+	return 0;
+}
+
+/* The shared state a peer may scribble, checked once on attach: every
+ * later use re-checks what it relies on, but a ring that is already
+ * impossible is refused up front (exit 2, not 1 mid-stream). */
+int
+check_state(struct shmcat_ring *r)
+{
+	struct shared *sh = r->sh;
+	uint64_t tail = atomic_load(&sh->tail), floor, min;
+	uint64_t pos0 = atomic_load(&sh->readers[0].pos);
+	int rc;
+
+	if ((rc = reader_scan_min(sh, tail, r->cap, &min)) != 0)
+		return rc;
+	floor = atomic_load(&sh->floor);
+	if ((int64_t)(tail - floor) < 0 || tail - floor > 2 * r->cap)
+		return -SHMCAT_ECORRUPT;
+	if (atomic_load(&sh->readers[0].kind) == SLOT_DEFAULT &&
+	    check_distance(pos0, tail, r->cap) != 0)
+		return -SHMCAT_ECORRUPT;
+	if (atomic_load(&sh->record_mode) > MODE_NUL ||
+	    (uint32_t)atomic_load(&sh->writer_events) > SHMCAT_MAX_WRITERS)
+		return -SHMCAT_ECORRUPT;
 	return 0;
 }
 
@@ -143,6 +171,15 @@ shmcat_write_span(struct shmcat_ring *r, void **p)
 	return r->limit - r->tail;
 }
 
+/* A scribbled semaphore is not posted; its sleeper wakes at the end of
+ * its slice, finds it scribbled too and reports the corruption. */
+static void
+post(sem_t *sem)
+{
+	if (sem_sane(sem))
+		sem_post(sem);
+}
+
 void
 wake_readers(struct shared *sh)
 {
@@ -152,10 +189,12 @@ wake_readers(struct shared *sh)
 	fence_full(); /* (C): our tail store before their flag */
 	if (atomic_load_explicit(&sh->readers_waiting, memory_order_relaxed) == 0)
 		return;
-	bits = atomic_exchange(&sh->readers_waiting, 0);
+	/* Only our slots' bits: the mask is in shared memory too. */
+	bits = atomic_exchange(&sh->readers_waiting, 0) &
+	    ((1u << SHMCAT_MAX_READERS) - 1);
 	for (i = 0; bits != 0; i++, bits >>= 1)
 		if (bits & 1)
-			sem_post(&sh->readers[i].wake);
+			post(&sh->readers[i].wake);
 }
 
 int
@@ -163,6 +202,10 @@ shmcat_write_commit(struct shmcat_ring *r, size_t n)
 {
 	if (n > r->limit - r->tail)
 		return -EINVAL;
+	/* Only we move tail: if it moved, a peer scribbled on it, and the
+	 * readers may have been shown bytes we never wrote. */
+	if (load_relaxed64(&r->sh->tail) != r->tail)
+		return -SHMCAT_ECORRUPT;
 	r->tail += n;
 	r->count.bytes += n;
 	store_release64(&r->sh->tail, r->tail); /* (A) */
@@ -195,7 +238,7 @@ wake_writer(struct shared *sh)
 {
 	fence_full(); /* (D): our pos store before their flag */
 	if (atomic_exchange(&sh->writer_waiting, 0))
-		sem_post(&sh->space);
+		post(&sh->space);
 }
 
 static void
@@ -209,7 +252,7 @@ wake_writer_if_room(struct shmcat_ring *r)
 	if (r->seen_tail - r->pos > r->cap / 2)
 		return;
 	if (atomic_exchange(&sh->writer_waiting, 0))
-		sem_post(&sh->space);
+		post(&sh->space);
 }
 
 int

@@ -308,7 +308,9 @@ open_object(struct shmcat_ring *r, const struct shmcat_opts *o,
 				continue;
 			return rc;
 		}
-		if (rc == 0 && (rc = still_published(r)) == 1) {
+		if (rc == 0 && (rc = still_published(r)) == 1)
+			rc = check_state(r) == 0 ? 1 : -SHMCAT_ECORRUPT;
+		if (rc == 1) {
 			if (o->size && want != r->cap)
 				return fail(err, "size", -SHMCAT_ESIZE);
 			if (lock_held_by_other(r->fd, LOCK_ATTACH, 1) == 0)
@@ -322,7 +324,7 @@ open_object(struct shmcat_ring *r, const struct shmcat_opts *o,
 		    rc != -SHMCAT_ECORRUPT)
 			return rc;
 		if (rc < 0 && !(o->flags & SHMCAT_O_FORCE))
-			return rc;
+			return fail(err, "header", rc);
 		if (rc < 0 && (rc = force_replace(r, rc)) != 0)
 			return fail(err, "shm_unlink", rc);
 		unmap_ring(r); /* unpublished under us: try again */

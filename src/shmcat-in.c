@@ -145,7 +145,8 @@ copy_bytes(struct writer *w)
 		}
 		if (got == 0)
 			finish(w, w->keep_open ? SHMCAT_KEEP_OPEN : SHMCAT_END, 0);
-		shmcat_write_commit(w->ring, (size_t)got);
+		if ((rc = shmcat_write_commit(w->ring, (size_t)got)) != 0)
+			fail_wait(w, rc);
 		meter_tick(&w->meter);
 	}
 }

@@ -232,6 +232,8 @@ copy_tap(struct reader *r)
 		if (skipped)
 			warnx_ring(r->opt->ring, "tap fell behind: skipped %"
 			    PRIu64 " bytes", skipped);
+		if (n < 0)
+			end_of_data(r, (int)n);
 		if (n > 0)
 			write_all(r, buf, (size_t)n);
 		else

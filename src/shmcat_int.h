@@ -127,6 +127,7 @@ struct shmcat_ring {
 	shmcat_log_fn log;
 	void *log_ctx;
 	const volatile int *interrupt;
+	void *robust_links[2]; /* record writer: see record.c */
 	char name[SHMCAT_NAME_MAX + 1];
 };
 
@@ -151,6 +152,7 @@ int unlink_if_same(struct shmcat_ring *r);
 
 /* ring.c */
 int ring_floor(struct shmcat_ring *r, uint64_t *floor);
+int check_state(struct shmcat_ring *r);
 int reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min);
 int check_distance(uint64_t from, uint64_t to, uint64_t cap);
 void wake_readers(struct shared *sh);
@@ -158,6 +160,7 @@ void wake_writer(struct shared *sh);
 void writer_begin(struct shmcat_ring *r);
 
 /* wait.c */
+int sem_sane(sem_t *sem);
 int64_t deadline_of(int timeout_ms);
 int64_t now_ns(void);
 int sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline);

@@ -13,8 +13,10 @@
  * re-checked: a dead peer never leaves us asleep.
  */
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <string.h>
 #include <time.h>
 
 #include "barrier.h"
@@ -39,6 +41,41 @@ deadline_of(int timeout_ms)
 	return timeout_ms < 0 ? -1 : now_ns() + (int64_t)timeout_ms * 1000000;
 }
 
+/*
+ * A sem_t lives in the shared header, so a peer can scribble on it, and
+ * glibc aborts the process when the futex call it derives from a garbage
+ * sem_t fails.  glibc keeps the futex flags next to the count; they must
+ * be what sem_init(sem, 1, 0) writes here.  A check of glibc's layout,
+ * so only where we know it.
+ */
+#if defined(__GLIBC__) && defined(__x86_64__)
+struct glibc_sem {
+	uint64_t data; /* count in the low 32 bits, waiters above */
+	int private;   /* futex flags */
+	int pad;
+};
+_Static_assert(sizeof(struct glibc_sem) <= sizeof(sem_t), "sem_t layout");
+
+int
+sem_sane(sem_t *sem)
+{
+	struct glibc_sem g, ref;
+	sem_t probe;
+
+	sem_init(&probe, 1, 0); /* what a sane one looks like */
+	memcpy(&ref, &probe, sizeof(ref));
+	memcpy(&g, sem, sizeof(g));
+	return g.private == ref.private && (uint32_t)g.data <= SEM_VALUE_MAX;
+}
+#else
+int
+sem_sane(sem_t *sem)
+{
+	(void)sem;
+	return 1;
+}
+#endif
+
 /* Sleep on sem for one slice or until the deadline.  0 when posted,
  * -ETIMEDOUT when the slice ran out, -EINTR on a signal. */
 int
@@ -54,6 +91,8 @@ sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline)
 	r->count.sleeps++;
 	if (r->interrupt && *r->interrupt)
 		return -EINTR;
+	if (!sem_sane(sem))
+		return -SHMCAT_ECORRUPT;
 	if (sem_clockwait(sem, CLOCK_MONOTONIC, &ts) == 0)
 		return 0;
 	return -errno;
@@ -154,6 +193,11 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 	if (timeout_ms != 0 && spin_until(r, has_data))
 		return peek(r) < 0 ? -SHMCAT_ECORRUPT : 0;
 	for (;;) {
+		/* Only we move our cursor: a different one was scribbled,
+		 * and the writer is counting on it. */
+		if (!(r->flags & SHMCAT_O_TAP) &&
+		    atomic_load(&sh->readers[r->slot].pos) != r->pos)
+			return -SHMCAT_ECORRUPT;
 		if ((rc = peek(r)) != 0)
 			return rc < 0 ? rc : 0;
 		if ((rc = end_of_stream(r)) != 0) {
@@ -216,6 +260,8 @@ shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 	for (;;) {
 		if (atomic_load(&sh->stream_flags) & STREAM_HANGUP)
 			return -SHMCAT_EHANGUP;
+		if (load_relaxed64(&sh->tail) != r->tail)
+			return -SHMCAT_ECORRUPT; /* only we move it */
 		if ((rc = ring_floor(r, &floor)) != 0)
 			return rc;
 		if (has_space(r))
