@@ -182,6 +182,15 @@ reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err
 	}
 	r->slot = i;
 	r->pos = atomic_load(&r->sh->readers[i].pos);
+	if (!(r->flags & SHMCAT_O_TAP) &&
+	    check_distance(r->pos, atomic_load(&r->sh->tail), r->cap) != 0) {
+		if (err) {
+			err->code = -SHMCAT_ECORRUPT;
+			strcpy(err->call, "header");
+		}
+		lock_release(r->fd, LOCK_RSLOT + i);
+		return -SHMCAT_ECORRUPT;
+	}
 	atomic_store(&r->sh->readers[i].pid, (int32_t)getpid());
 	LOG(r, "reader slot %d (%s) at byte %llu", i, i == 0 ? "default" :
 	    rname ? "named" : (r->flags & SHMCAT_O_TAP) ? "tap" : "anonymous",

@@ -112,7 +112,7 @@ check_state(struct shmcat_ring *r)
 	if ((rc = reader_scan_min(sh, tail, r->cap, &min)) != 0)
 		return rc;
 	floor = atomic_load(&sh->floor);
-	if ((int64_t)(tail - floor) < 0 || tail - floor > 2 * r->cap)
+	if (check_distance(floor, tail, r->cap) != 0)
 		return -SHMCAT_ECORRUPT;
 	if (atomic_load(&sh->readers[0].kind) == SLOT_DEFAULT &&
 	    check_distance(pos0, tail, r->cap) != 0)

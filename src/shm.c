@@ -13,6 +13,7 @@
  * locking, an attacher checks the name still leads to its object.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,7 +190,7 @@ static int
 attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 {
 	char obj[SHMCAT_NAME_MAX + 16];
-	struct shared *sh;
+	struct shared *sh, id;
 	struct stat st;
 	int rc;
 
@@ -205,9 +206,11 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 	sh = mmap(NULL, SHMCAT_HDR_SIZE, PROT_READ, MAP_SHARED, r->fd, 0);
 	if (sh == MAP_FAILED)
 		return fail(err, "mmap", -errno);
-	rc = check_header(sh, st.st_size);
-	r->cap = sh->capacity; /* from here on, only our copy is used */
+	/* Validate a private copy: the shared one can change under us. */
+	memcpy(&id, sh, offsetof(struct shared, tail));
 	munmap(sh, SHMCAT_HDR_SIZE);
+	rc = check_header(&id, st.st_size);
+	r->cap = id.capacity; /* from here on, only our copy is used */
 	if (rc != 0)
 		return fail(err, "header", rc);
 	if ((rc = map_ring(r)) != 0)
@@ -425,7 +428,8 @@ shmcat_remove(const char *name, int force, struct shmcat_error *err)
 	lock_release(r->fd, LOCK_ATTACH);
 	rc = lock_try(r->fd, LOCK_ATTACH, 1);
 	if (rc != 0 && !force) {
-		err->pid = atomic_load(&r->sh->writer_pid);
+		if (err)
+			err->pid = atomic_load(&r->sh->writer_pid);
 		shmcat_close(r, SHMCAT_ABANDON);
 		return fail(err, "remove", -SHMCAT_EBUSY);
 	}

@@ -197,6 +197,7 @@ main(int argc, char **argv)
 	int c;
 
 	tool_init("shmcat", argc, argv);
+	catch_sigbus("/dev/shm");
 	while ((c = getopt_long(argc, argv, "+kfhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': kv = 1; break;

@@ -190,21 +190,30 @@ on_sigbus(int sig)
 }
 
 void
-catch_signals(const char *ring)
+catch_sigbus(const char *what)
 {
 	struct sigaction sa;
 
 	snprintf(sigbus_msg, sizeof(sigbus_msg), "%s: %s: shared memory "
-	    "object was truncated under us (SIGBUS); stream abandoned\n",
-	    progname, ring);
+	    "object was truncated under us (SIGBUS)\n", progname, what);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_sigbus;
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+void
+catch_signals(const char *ring)
+{
+	struct sigaction sa;
+
+	catch_sigbus(ring);
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_signal; /* no SA_RESTART: waits return EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = on_sigbus;
-	sigaction(SIGBUS, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* EPIPE from write(2) instead */
 }
 

@@ -60,6 +60,7 @@ int parse_timeout(const char *s, int *ms);
 int parse_mode(const char *s, mode_t *mode);
 void vlog(void *ctx, const char *fmt, ...);
 void catch_signals(const char *ring);
+void catch_sigbus(const char *what);
 void widen_pipe(int fd);
 void reraise(int sig) __attribute__((noreturn));
 

@@ -196,8 +196,11 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 		/* Only we move our cursor: a different one was scribbled,
 		 * and the writer is counting on it. */
 		if (!(r->flags & SHMCAT_O_TAP) &&
-		    atomic_load(&sh->readers[r->slot].pos) != r->pos)
+		    atomic_load(&sh->readers[r->slot].pos) != r->pos) {
+			/* put it right for the writer and our successor */
+			store_release64(&sh->readers[r->slot].pos, r->pos);
 			return -SHMCAT_ECORRUPT;
+		}
 		if ((rc = peek(r)) != 0)
 			return rc < 0 ? rc : 0;
 		if ((rc = end_of_stream(r)) != 0) {
@@ -221,8 +224,8 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 		atomic_fetch_and(&sh->readers_waiting, ~bit);
 		atomic_fetch_add(&sh->readers[r->slot].sleeps, 1);
 		LOG(r, "sem_wait: %s", rc == 0 ? "woken" : rc == -ETIMEDOUT ?
-		    "slice over, re-checking" : "interrupted");
-		if (rc == -EINTR)
+		    "slice over, re-checking" : shmcat_strerror(rc));
+		if (rc == -EINTR || rc == -SHMCAT_ECORRUPT)
 			return rc;
 	}
 }
@@ -282,8 +285,8 @@ shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 		atomic_store(&sh->writer_waiting, 0);
 		atomic_fetch_add(&sh->writer_sleeps, 1);
 		LOG(r, "sem_wait: %s", rc == 0 ? "woken" : rc == -ETIMEDOUT ?
-		    "slice over, re-checking" : "interrupted");
-		if (rc == -EINTR)
+		    "slice over, re-checking" : shmcat_strerror(rc));
+		if (rc == -EINTR || rc == -SHMCAT_ECORRUPT)
 			return rc;
 	}
 }

@@ -1,0 +1,260 @@
+/*
+ * hostile.c - scribble on a ring's shared header, as a buggy or hostile
+ * process could, for tests/35-hostile.bats.
+ *
+ *	hostile RING FIELD		print the field's current value (hex
+ *					bytes for sem, mutex and nameN)
+ *	hostile RING FIELD VALUE	store VALUE into it
+ *
+ * VALUE is a number (strtoull, base 0: 0x.. works), or tail[+-]N for a
+ * position relative to the current tail.  FIELD is one of
+ *
+ *	magic version header_size capacity object_size max_readers
+ *	record_mode tail reserve_end floor writer_events stream_flags
+ *	writer_pid writer_waiting readers_waiting
+ *	posN kindN pidN nameN		reader slot N (0..15); nameN fills
+ *					all 32 bytes with VALUE's low byte
+ *	sem				every semaphore (space, wakeN): each
+ *					byte set to VALUE's low byte
+ *	sem_space sem_wakeN		one semaphore, likewise
+ *	sem_private			every semaphore: count and waiters 0,
+ *					glibc's private/shared word := VALUE
+ *					(the futex flags glibc passes on)
+ *	mutex				every byte of commit_lock := VALUE's
+ *					low byte
+ *	mutex_owner			commit_lock's lock word := VALUE (a
+ *					thread id), the rest left as it is
+ *	mutex_list			commit_lock's robust-list links :=
+ *					VALUE (an address), the rest kept
+ *
+ * It maps the object itself (MAP_SHARED, no locks, no checks) and knows
+ * the layout only from src/shmcat_int.h.  Build:
+ *	cc -O2 -Iinclude -Isrc tests/hostile.c -o build/hostile
+ * Exit 0 on success, 2 on bad usage or a missing ring.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shmcat_int.h"
+
+static struct shared *sh;
+
+static void __attribute__((noreturn))
+usage(const char *why)
+{
+	fprintf(stderr, "hostile: %s\nusage: hostile RING FIELD [VALUE]\n", why);
+	exit(2);
+}
+
+static uint64_t
+parse_value(const char *s)
+{
+	uint64_t v, base = 0;
+	char *end;
+	int neg = 0;
+
+	if (strncmp(s, "tail", 4) == 0) {
+		base = atomic_load(&sh->tail);
+		s += 4;
+		if (*s == '\0')
+			return base;
+		if (*s != '+' && *s != '-')
+			usage("bad relative value");
+		neg = *s++ == '-';
+	}
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end != '\0')
+		usage("bad value");
+	return neg ? base - v : base + v;
+}
+
+/* Slot number at the end of a field name like "pos12", or -1. */
+static int
+slot_of(const char *field, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	char *end;
+	long i;
+
+	if (strncmp(field, prefix, n) != 0 || field[n] == '\0')
+		return -1;
+	i = strtol(field + n, &end, 10);
+	if (*end != '\0' || i < 0 || i >= SHMCAT_MAX_READERS)
+		usage("slot out of range (0..15)");
+	return (int)i;
+}
+
+#define U64(f) {#f, offsetof(struct shared, f), 8}
+#define U32(f) {#f, offsetof(struct shared, f), 4}
+
+static const struct {
+	const char *name;
+	size_t off, size;
+} fields[] = {
+	U64(magic), U32(version), U32(header_size), U64(capacity),
+	U64(object_size), U32(max_readers), U32(max_writers),
+	U32(record_mode), U64(tail), U64(reserve_end), U64(floor),
+	U64(writer_events), U32(stream_flags), U32(writer_pid),
+	U32(writer_waiting), U32(readers_waiting),
+};
+
+/* Print or store an integer field of size 4 or 8 at p. */
+static void
+scalar(void *p, size_t size, const char *val)
+{
+	uint64_t v;
+
+	if (val == NULL) {
+		v = size == 8 ? atomic_load((_Atomic uint64_t *)p) :
+		    atomic_load((_Atomic uint32_t *)p);
+		printf("%" PRIu64 "\n", v);
+		return;
+	}
+	v = parse_value(val);
+	if (size == 8)
+		atomic_store((_Atomic uint64_t *)p, v);
+	else
+		atomic_store((_Atomic uint32_t *)p, (uint32_t)v);
+}
+
+/* Set every byte of p[0..size) to VALUE's low byte. */
+static void
+fill(void *p, size_t size, const char *val)
+{
+	size_t i;
+
+	if (val == NULL) {
+		for (i = 0; i < size; i++)
+			printf("%02x", ((unsigned char *)p)[i]);
+		putchar('\n');
+		return;
+	}
+	memset(p, (int)(parse_value(val) & 0xff), size);
+}
+
+/* glibc's sem_t on 64-bit: a 64-bit count|waiters<<32 word, then an int
+ * that it turns into the futex operation's flags. */
+static void
+sem_private(sem_t *sem, const char *val)
+{
+	struct {
+		_Atomic uint64_t data;
+		_Atomic int private;
+	} *g = (void *)sem;
+
+	if (val == NULL) {
+		printf("%" PRIu64 " %d\n", atomic_load(&g->data),
+		    atomic_load(&g->private));
+		return;
+	}
+	atomic_store(&g->data, 0);
+	atomic_store(&g->private, (int)parse_value(val));
+}
+
+static void
+mutex_field(const char *field, const char *val)
+{
+	pthread_mutex_t *m = &sh->commit_lock;
+
+	if (strcmp(field, "mutex") == 0) {
+		fill(m, sizeof(*m), val);
+	} else if (strcmp(field, "mutex_owner") == 0) {
+		if (val == NULL)
+			printf("%d\n", m->__data.__lock);
+		else
+			atomic_store((_Atomic int *)&m->__data.__lock,
+			    (int)parse_value(val));
+	} else {
+		if (val == NULL) {
+			printf("%p %p\n", (void *)m->__data.__list.__next,
+			    (void *)m->__data.__list.__prev);
+			return;
+		}
+		m->__data.__list.__next = (void *)(uintptr_t)parse_value(val);
+		m->__data.__list.__prev = (void *)(uintptr_t)parse_value(val);
+	}
+}
+
+static void
+scribble(const char *field, const char *val)
+{
+	struct reader_slot *s;
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (strcmp(field, fields[i].name) == 0) {
+			scalar((char *)sh + fields[i].off, fields[i].size, val);
+			return;
+		}
+	if ((n = slot_of(field, "pos")) >= 0) {
+		scalar(&sh->readers[n].pos, 8, val);
+	} else if ((n = slot_of(field, "kind")) >= 0) {
+		scalar(&sh->readers[n].kind, 4, val);
+	} else if ((n = slot_of(field, "pid")) >= 0) {
+		scalar(&sh->readers[n].pid, 4, val);
+	} else if ((n = slot_of(field, "name")) >= 0) {
+		s = &sh->readers[n];
+		if (val == NULL)
+			printf("%.*s\n", (int)sizeof(s->name), s->name);
+		else
+			fill(s->name, sizeof(s->name), val);
+	} else if ((n = slot_of(field, "sem_wake")) >= 0) {
+		fill(&sh->readers[n].wake, sizeof(sem_t), val);
+	} else if (strcmp(field, "sem_space") == 0) {
+		fill(&sh->space, sizeof(sem_t), val);
+	} else if (strcmp(field, "sem_private") == 0) {
+		sem_private(&sh->space, val);
+		for (n = 0; n < SHMCAT_MAX_READERS; n++)
+			sem_private(&sh->readers[n].wake, val);
+	} else if (strcmp(field, "sem") == 0) {
+		fill(&sh->space, sizeof(sem_t), val);
+		for (n = 0; n < SHMCAT_MAX_READERS; n++)
+			fill(&sh->readers[n].wake, sizeof(sem_t), val);
+	} else if (strncmp(field, "mutex", 5) == 0 &&
+	    (!strcmp(field, "mutex") || !strcmp(field, "mutex_owner") ||
+		!strcmp(field, "mutex_list"))) {
+		mutex_field(field, val);
+	} else {
+		usage("unknown field");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	char path[SHMCAT_NAME_MAX + 64];
+	struct stat st;
+	int fd;
+
+	if (argc < 3 || argc > 4)
+		usage("wrong number of arguments");
+	snprintf(path, sizeof(path), SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s",
+	    argv[1]);
+	if ((fd = open(path, O_RDWR)) < 0 || fstat(fd, &st) != 0) {
+		fprintf(stderr, "hostile: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	if ((size_t)st.st_size < SHMCAT_HDR_SIZE) {
+		fprintf(stderr, "hostile: %s: smaller than a header\n", path);
+		return 2;
+	}
+	sh = mmap(NULL, SHMCAT_HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fd, 0);
+	if (sh == MAP_FAILED) {
+		fprintf(stderr, "hostile: mmap: %s\n", strerror(errno));
+		return 2;
+	}
+	scribble(argv[2], argc == 4 ? argv[3] : NULL);
+	munmap(sh, SHMCAT_HDR_SIZE);
+	close(fd);
+	return 0;
+}
