@@ -57,7 +57,7 @@
 #define SHMCAT_READER_NAME_MAX 31
 #define SHMCAT_MAX_READERS 16
 #define SHMCAT_MAX_WRITERS 16
-#define SHMCAT_DEFAULT_SIZE (1024 * 1024)
+#define SHMCAT_DEFAULT_SIZE (4 * 1024 * 1024)
 #define SHMCAT_RECORD_MAX (1024 * 1024)
 
 /* Errors beyond errno; always returned negated, like -errno. */
