@@ -223,20 +223,13 @@ int
 main(int argc, char **argv)
 {
 	struct tool_opts t = {.lib.role = SHMCAT_WRITER, .timeout_ms = -1};
-	struct shmcat_error err;
 	struct writer w = {.opt = &t};
 	int rc;
 
 	tool_init("shmcat-in", argc, argv);
 	parse_args(argc, argv, &t, &w.keep_open);
-	catch_signals(t.ring);
-	t.lib.interrupt = &caught_signal;
-	if ((rc = shmcat_open(t.ring, &t.lib, &w.ring, &err)) != 0)
-		return report_open_error(t.ring, &err);
-	if (t.verbose)
-		warnx_ring(t.ring, "%s ring, capacity %zu bytes",
-		    shmcat_created(w.ring) ? "created" : "attached to",
-		    shmcat_capacity(w.ring));
+	if ((rc = open_filter_ring(&t, &w.ring)) != 0)
+		return rc;
 	widen_pipe(STDIN_FILENO);
 	meter_start(&w.meter, w.ring, "written", t.progress);
 	if (t.lib.flags & (SHMCAT_O_LINES | SHMCAT_O_NUL))

@@ -246,20 +246,13 @@ int
 main(int argc, char **argv)
 {
 	struct tool_opts t = {.lib.role = SHMCAT_READER, .timeout_ms = -1};
-	struct shmcat_error err;
 	struct reader r = {.opt = &t};
 	int rc;
 
 	tool_init("shmcat-out", argc, argv);
 	parse_args(argc, argv, &t, &r.hangup);
-	catch_signals(t.ring);
-	t.lib.interrupt = &caught_signal;
-	if ((rc = shmcat_open(t.ring, &t.lib, &r.ring, &err)) != 0)
-		return report_open_error(t.ring, &err);
-	if (t.verbose)
-		warnx_ring(t.ring, "%s ring, capacity %zu bytes",
-		    shmcat_created(r.ring) ? "created" : "attached to",
-		    shmcat_capacity(r.ring));
+	if ((rc = open_filter_ring(&t, &r.ring)) != 0)
+		return rc;
 	widen_pipe(STDOUT_FILENO);
 	meter_start(&r.meter, r.ring, "read", t.progress);
 	if (t.lib.flags & SHMCAT_O_TAP)

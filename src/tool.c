@@ -411,3 +411,21 @@ meter_wait(struct meter *m, int (*wait)(struct shmcat_ring *, int),
 		meter_tick(m);
 	}
 }
+
+/* The start both filters share: signals first, so that no wait is left
+ * unbounded, then the ring; a failure is one line and an exit code. */
+int
+open_filter_ring(struct tool_opts *t, struct shmcat_ring **r)
+{
+	struct shmcat_error err;
+
+	catch_signals(t->ring);
+	t->lib.interrupt = &caught_signal;
+	if (shmcat_open(t->ring, &t->lib, r, &err) != 0)
+		return report_open_error(t->ring, &err);
+	if (t->verbose)
+		warnx_ring(t->ring, "%s ring, capacity %zu bytes",
+		    shmcat_created(*r) ? "created" : "attached to",
+		    shmcat_capacity(*r));
+	return 0;
+}

@@ -50,6 +50,7 @@ enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP };
 
 int common_option(int c, const char *arg, struct tool_opts *t);
 int finish_options(struct tool_opts *t, int argc, char **argv, int optind_);
+int open_filter_ring(struct tool_opts *t, struct shmcat_ring **r);
 void tool_init(const char *name, int argc, char **argv);
 void warnx_ring(const char *ring, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
