@@ -13,6 +13,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+FISHFUNCDIR ?= $(PREFIX)/share/fish/vendor_functions.d
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -94,7 +95,8 @@ demo: all
 install: all $(B)/libshmcat.a
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
-	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
+	    $(DESTDIR)$(FISHFUNCDIR)
 	cp $(PROGS) $(DESTDIR)$(BINDIR)/
 	cp $(B)/libshmcat.a $(B)/libshmcat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libshmcat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libshmcat.so
@@ -109,6 +111,7 @@ install: all $(B)/libshmcat.a
 	cp completions/_shmcat $(DESTDIR)$(ZSHCOMPDIR)/
 	cp completions/shmcat.fish completions/shmcat-in.fish completions/shmcat-out.fish \
 	    $(DESTDIR)$(FISHCOMPDIR)/
+	cp completions/__shmcat_rings.fish $(DESTDIR)$(FISHFUNCDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/shmcat-in $(DESTDIR)$(BINDIR)/shmcat-out $(DESTDIR)$(BINDIR)/shmcat
@@ -122,6 +125,7 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_shmcat
 	rm -f $(DESTDIR)$(FISHCOMPDIR)/shmcat.fish $(DESTDIR)$(FISHCOMPDIR)/shmcat-in.fish \
 	    $(DESTDIR)$(FISHCOMPDIR)/shmcat-out.fish
+	rm -f $(DESTDIR)$(FISHFUNCDIR)/__shmcat_rings.fish
 
 clean:
 	rm -rf build build-asan build-tsan

@@ -1,19 +1,7 @@
 # fish completion for shmcat-out (ring -> stdout).
 #
-# Ring names come from the rings that exist: /dev/shm/shmcat.<name>.
-# SHMCAT_SHM_DIR overrides the directory for these completions only;
-# the programs themselves always use /dev/shm.
-
-function __shmcat_rings --description 'List existing shmcat rings'
-    set -l dir /dev/shm
-    set -q SHMCAT_SHM_DIR; and set dir $SHMCAT_SHM_DIR
-    for f in $dir/shmcat.*
-        set -l n (string replace -r '^.*/' '' -- $f)
-        set n (string replace -r '^shmcat\.' '' -- $n)
-        test -n "$n"; or continue
-        string match -q -- '*~*' $n; or echo $n
-    end
-end
+# Ring names come from __shmcat_rings (__shmcat_rings.fish, installed
+# with fish's vendor functions, where fish autoloads it).
 
 complete -c shmcat-out -f
 complete -c shmcat-out -s s -l size -x -d 'Capacity of a new ring (bytes, K, M or G)'

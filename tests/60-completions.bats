@@ -279,7 +279,7 @@ EOF
 # fish_complete FILE LINE: load completions/FILE in fish and complete
 # LINE; prints the candidates without their descriptions.
 fish_complete() {
-	timeout 20 fish --no-config -c 'source $argv[1]; and complete -C $argv[2]' \
+	timeout 20 fish --no-config -c 'set -p fish_function_path (dirname $argv[1]); source $argv[1]; and complete -C $argv[2]' \
 	    "$COMP/$1" "$2" | cut -f1
 }
 

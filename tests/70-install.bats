@@ -95,7 +95,8 @@ present() {
 	    /usr/share/zsh/site-functions/_shmcat \
 	    /usr/share/fish/vendor_completions.d/shmcat.fish \
 	    /usr/share/fish/vendor_completions.d/shmcat-in.fish \
-	    /usr/share/fish/vendor_completions.d/shmcat-out.fish
+	    /usr/share/fish/vendor_completions.d/shmcat-out.fish \
+	    /usr/share/fish/vendor_functions.d/__shmcat_rings.fish
 	# bash-completion looks a completion up by the command's name.
 	present l /usr/share/bash-completion/completions/shmcat-in \
 	    /usr/share/bash-completion/completions/shmcat-out
