@@ -2,12 +2,13 @@
 # The man pages: lint-clean, in step with each program's --help, and
 # their EXAMPLES really work.
 #
-# Self-contained (no test_helper): needs mandoc, and the binaries in
+# Needs mandoc, and the binaries in
 # $SHMCAT_BIN (default build/).  Every command that could block runs
 # under `timeout 20`; every ring is named bt-man-N-PID-*, and teardown
 # removes what the test left and fails if any is left over.
 
-REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+load test_helper
+
 BIN=${SHMCAT_BIN:-$REPO/build}
 MAN=$REPO/man
 PAGES=(shmcat-in.1 shmcat-out.1 shmcat.1 shmcat.7)
@@ -50,38 +51,18 @@ setup() {
 kill_jobs() {
 	local p pids=()
 	for p in $(jobs -p); do
-		pids+=("$p" $(descendants "$p"))
+		pids+=("$p" $(_descendants "$p"))
 	done
 	((${#pids[@]} == 0)) || kill -KILL "${pids[@]}" 2>/dev/null || true
 	wait 2>/dev/null || true
-}
-
-descendants() {
-	local kids=() k
-	read -r -a kids 2>/dev/null <"/proc/$1/task/$1/children" || true
-	for k in "${kids[@]}"; do
-		echo "$k"
-		descendants "$k"
-	done
 }
 
 # Remove this test's rings; fail if the test left any (every example
 # here ends its streams, so a ring left over is a bug) or if one could
 # not be removed.
 teardown() {
-	local f left=()
 	kill_jobs
-	for f in /dev/shm/shmcat."$P"*; do
-		[[ -e $f ]] && left+=("${f##*/}")
-	done
-	rm -f /dev/shm/shmcat."$P"*
-	for f in /dev/shm/shmcat."$P"*; do
-		[[ -e $f ]] && { echo "# could not remove $f"; return 1; }
-	done
-	if ((${#left[@]} > 0)); then
-		echo "# test left in /dev/shm: ${left[*]}"
-		return 1
-	fi
+	remove_rings_with_prefix "$P"
 }
 
 need_bins() {

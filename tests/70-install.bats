@@ -3,11 +3,12 @@
 # soname, pkg-config, a program built against the installed library that
 # talks to shmcat-out, and an uninstall that leaves no file behind.
 #
-# Self-contained (no test_helper).  Needs cc, make, readelf and
+# Needs cc, make, readelf and
 # pkg-config (pkgconf; installed here if missing and possible).  Rings are
 # named bt-inst-N-PID-*; teardown removes them and fails if any is left.
 
-REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+load test_helper
+
 BIN=${SHMCAT_BIN:-$REPO/build}
 
 setup_file() {
@@ -37,18 +38,7 @@ setup() {
 }
 
 teardown() {
-	local f left=()
-	for f in /dev/shm/shmcat."$P"*; do
-		[[ -e $f ]] && left+=("${f##*/}")
-	done
-	rm -f /dev/shm/shmcat."$P"*
-	for f in /dev/shm/shmcat."$P"*; do
-		[[ -e $f ]] && { echo "# could not remove $f"; return 1; }
-	done
-	if ((${#left[@]} > 0)); then
-		echo "# test left in /dev/shm: ${left[*]}"
-		return 1
-	fi
+	remove_rings_with_prefix "$P"
 }
 
 # present KIND PATH...: each PATH (under $D) exists and is of KIND

@@ -356,6 +356,24 @@ _descendants() {
 #  setup/teardown   #
 #####################
 
+# remove_rings_with_prefix P: for suites that name their rings P*:
+# remove them, and fail if there were any (a test that ends its streams
+# leaves none) or if one could not be removed.
+remove_rings_with_prefix() {
+	local f left=()
+	for f in "$SHMDIR"/shmcat."$1"*; do
+		[[ -e $f ]] && left+=("${f##*/}")
+	done
+	rm -f "$SHMDIR"/shmcat."$1"*
+	for f in "$SHMDIR"/shmcat."$1"*; do
+		[[ -e $f ]] && { echo "# could not remove $f"; return 1; }
+	done
+	if ((${#left[@]} > 0)); then
+		echo "# test left in $SHMDIR: ${left[*]}"
+		return 1
+	fi
+}
+
 # shmcat_setup_file: check the binaries are there (call from setup_file).
 shmcat_setup_file() {
 	local b
