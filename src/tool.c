@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +16,8 @@
 const char *progname = "shmcat";
 volatile sig_atomic_t caught_signal;
 static char sigbus_msg[SHMCAT_NAME_MAX + 160];
+static int watched_fd = -1;	  /* the ring's object, for on_sigabrt */
+static off_t watched_size;	  /* smaller than this: truncated */
 
 void
 tool_init(const char *name, int argc, char **argv)
@@ -187,6 +190,39 @@ on_sigbus(int sig)
 	if (write(STDERR_FILENO, sigbus_msg, strlen(sigbus_msg)) < 0)
 		_exit(EXIT_IO);
 	_exit(EXIT_IO);
+}
+
+/* A futex call on a page of a truncated object fails with EFAULT, and
+ * glibc then aborts inside sem_post()/sem_clockwait() instead of our
+ * SIGBUS handler running.  If the ring's object shrank, that abort is
+ * the truncation: say so as for SIGBUS.  Otherwise abort as asked. */
+static void
+on_sigabrt(int sig)
+{
+	struct stat st;
+
+	if (watched_fd >= 0 && fstat(watched_fd, &st) == 0 &&
+	    st.st_size < watched_size)
+		on_sigbus(sig);
+	signal(SIGABRT, SIG_DFL);
+	raise(SIGABRT);
+}
+
+/* Watch the ring's object for truncation while the filter runs. */
+static void
+watch_truncation(const char *ring, size_t capacity)
+{
+	char path[SHMCAT_NAME_MAX + 32];
+	struct sigaction sa;
+
+	snprintf(path, sizeof(path), "/dev/shm/shmcat.%s", ring);
+	if ((watched_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	watched_size = (off_t)capacity;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_sigabrt;
+	sigaction(SIGABRT, &sa, NULL);
 }
 
 void
@@ -423,6 +459,7 @@ open_filter_ring(struct tool_opts *t, struct shmcat_ring **r)
 	t->lib.interrupt = &caught_signal;
 	if (shmcat_open(t->ring, &t->lib, r, &err) != 0)
 		return report_open_error(t->ring, &err);
+	watch_truncation(t->ring, shmcat_capacity(*r));
 	if (t->verbose)
 		warnx_ring(t->ring, "%s ring, capacity %zu bytes",
 		    shmcat_created(*r) ? "created" : "attached to",
