@@ -19,24 +19,30 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 # What must hold whatever the user passes in CFLAGS.
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
-	-Wstrict-prototypes -Wmissing-prototypes -fPIC -Iinclude -Isrc
+	-Wstrict-prototypes -Wmissing-prototypes -fPIC -Iinclude
 override LDLIBS += -lpthread
 
+# src/lib: the ring library (libshmcat); src/tools: the three programs.
 B = build
-LIBOBJ = $(B)/name.o $(B)/error.o $(B)/lock.o $(B)/shm.o $(B)/ring.o \
-	$(B)/wait.o $(B)/reader.o $(B)/record.o $(B)/inspect.o
-TOOLOBJ = $(B)/tool.o
+LIBOBJ = $(B)/lib/name.o $(B)/lib/error.o $(B)/lib/lock.o $(B)/lib/shm.o \
+	$(B)/lib/ring.o $(B)/lib/wait.o $(B)/lib/reader.o $(B)/lib/writer.o \
+	$(B)/lib/inspect.o
+TOOLOBJ = $(B)/tools/tool.o
 PROGS = $(B)/shmcat-in $(B)/shmcat-out $(B)/shmcat
-UNITS = $(B)/test_ring
-HDRS = include/shmcat.h src/shmcat_int.h src/barrier.h src/tool.h
+UNITS = $(B)/test_ring $(B)/hostile
+LIBHDRS = include/shmcat.h $(wildcard src/lib/*.h)
+TOOLHDRS = include/shmcat.h $(wildcard src/tools/*.h)
 
 all: $(PROGS) $(B)/libshmcat.so.$(SOVERSION) $(B)/shmcat.pc
 
-$(B):
-	mkdir -p $(B)
+$(B) $(B)/lib $(B)/tools:
+	mkdir -p $@
 
-$(B)/%.o: src/%.c $(HDRS) | $(B)
-	$(CC) $(CFLAGS) -DSHMCAT_VERSION_STR='"$(VERSION)"' -c -o $@ $<
+$(B)/lib/%.o: src/lib/%.c $(LIBHDRS) | $(B)/lib
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tools/%.o: src/tools/%.c $(TOOLHDRS) | $(B)/tools
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/libshmcat.a: $(LIBOBJ)
 	rm -f $@
@@ -46,17 +52,21 @@ $(B)/libshmcat.so.$(SOVERSION): $(LIBOBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libshmcat.so.$(SOVERSION) \
 		-o $@ $(LIBOBJ) $(LDLIBS)
 
-$(B)/shmcat-in: $(B)/shmcat-in.o $(TOOLOBJ) $(B)/libshmcat.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/shmcat-in.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+$(B)/shmcat-in: $(B)/tools/shmcat-in.o $(TOOLOBJ) $(B)/libshmcat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat-in.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
 
-$(B)/shmcat-out: $(B)/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+$(B)/shmcat-out: $(B)/tools/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
 
-$(B)/shmcat: $(B)/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+$(B)/shmcat: $(B)/tools/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
 
-$(B)/test_ring: tests/unit/test_ring.c $(B)/libshmcat.a $(HDRS)
+$(B)/test_ring: tests/unit/test_ring.c $(B)/libshmcat.a $(LIBHDRS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit/test_ring.c $(B)/libshmcat.a $(LDLIBS)
+
+# The scribbler of tests/35-hostile.bats knows the private layout.
+$(B)/hostile: tests/hostile.c $(LIBHDRS)
+	$(CC) $(CFLAGS) -Isrc/lib $(LDFLAGS) -o $@ tests/hostile.c
 
 $(B)/shmcat.pc: shmcat.pc.in | $(B)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
@@ -77,7 +87,7 @@ check: all $(UNITS)
 # Sanitizer builds: the unit tests and the bats suite against ASan/UBSan
 # and TSan binaries, in their own build directories.
 sanitize:
-	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer' LDFLAGS='-fsanitize=address,undefined' all build-asan/test_ring
+	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer' LDFLAGS='-fsanitize=address,undefined' all build-asan/test_ring build-asan/hostile
 	build-asan/test_ring
 	SHMCAT_BIN=build-asan tests/run
 	$(MAKE) B=build-tsan CFLAGS='-O1 -g -fsanitize=thread -Wno-tsan' LDFLAGS='-fsanitize=thread' all build-tsan/test_ring

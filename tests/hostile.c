@@ -29,7 +29,7 @@
  *
  * It maps the object itself (MAP_SHARED, no locks, no checks) and knows
  * the layout only from src/shmcat_int.h.  Build:
- *	cc -O2 -Iinclude -Isrc tests/hostile.c -o build/hostile
+ *	make build/hostile
  * Exit 0 on success, 2 on bad usage or a missing ring.
  */
 #include <errno.h>
