@@ -44,13 +44,21 @@ $(B)/lib/%.o: src/lib/%.c $(LIBHDRS) | $(B)/lib
 $(B)/tools/%.o: src/tools/%.c $(TOOLHDRS) | $(B)/tools
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/libshmcat.a: $(LIBOBJ)
-	rm -f $@
-	$(AR) rcs $@ $(LIBOBJ)
+# Programs that link libshmcat see only its shmcat_* names.  The shared
+# object says so in a version script; the archive is one relocatable
+# object whose other globals objcopy turns local, so a program with its
+# own now_ns or check_state links and keeps its own.
+$(B)/libshmcat.o: $(LIBOBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -r -nostdlib -o $@ $(LIBOBJ)
+	objcopy --wildcard --keep-global-symbol='shmcat_*' $@
 
-$(B)/libshmcat.so.$(SOVERSION): $(LIBOBJ)
+$(B)/libshmcat.a: $(B)/libshmcat.o
+	rm -f $@
+	$(AR) rcs $@ $(B)/libshmcat.o
+
+$(B)/libshmcat.so.$(SOVERSION): $(LIBOBJ) src/lib/libshmcat.map
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libshmcat.so.$(SOVERSION) \
-		-o $@ $(LIBOBJ) $(LDLIBS)
+		-Wl,--version-script=src/lib/libshmcat.map -o $@ $(LIBOBJ) $(LDLIBS)
 
 $(B)/shmcat-in: $(B)/tools/shmcat-in.o $(TOOLOBJ) $(B)/libshmcat.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat-in.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)

@@ -9,25 +9,6 @@
 #include "barrier.h"
 #include "shmcat_int.h"
 
-/* Is the stream over and delivered, so the ring can go?  Either a reader
- * hung up, or a reader has reported the end and no persistent cursor
- * still has bytes to read; or nobody ever wrote and the ring is empty. */
-int
-stream_finished(struct shmcat_ring *r)
-{
-	struct shared *sh = r->sh;
-	uint32_t flags = atomic_load(&sh->stream_flags);
-	uint64_t tail = atomic_load(&sh->tail), min;
-
-	if (flags & STREAM_HANGUP)
-		return 1;
-	if (reader_scan_min(sh, tail, r->cap, &min) != 0 || min != tail)
-		return 0;
-	if (atomic_load(&sh->writer_events) >> 32 == 0)
-		return 1;
-	return (flags & STREAM_DELIVERED) && writers_state(r) != WRITERS_ALIVE;
-}
-
 static const char *
 kind_name(uint32_t kind)
 {

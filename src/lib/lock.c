@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "barrier.h"
 #include "shmcat_int.h"
 
 static struct flock
@@ -37,14 +38,6 @@ lock_try(int fd, int byte, int exclusive)
 	return errno == EACCES ? -EAGAIN : -errno;
 }
 
-int
-lock_wait(int fd, int byte, int exclusive)
-{
-	struct flock fl = byte_lock(byte, exclusive ? F_WRLCK : F_RDLCK);
-
-	return fcntl(fd, F_OFD_SETLKW, &fl) == 0 ? 0 : -errno;
-}
-
 void
 lock_release(int fd, int byte)
 {
@@ -63,4 +56,25 @@ lock_held_by_other(int fd, int byte, int exclusive_probe)
 	if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
 		return -errno;
 	return fl.l_type != F_UNLCK;
+}
+
+/* Whether any writer is attached, and if none is, how the last one went.
+ * Reads writer_events around the lock probe and retries if a writer came
+ * or went in between, so a writer attaching is never taken for dead. */
+int
+writers_state(struct shmcat_ring *r)
+{
+	uint64_t before, after;
+	int held;
+
+	do {
+		before = atomic_load(&r->sh->writer_events);
+		held = lock_held_by_other(r->fd, LOCK_WRITER, 1);
+		after = atomic_load(&r->sh->writer_events);
+	} while (before != after);
+	if (held > 0)
+		return WRITERS_ALIVE;
+	if (before >> 32 == 0)
+		return WRITERS_NONE_YET;
+	return (uint32_t)before == 0 ? WRITERS_GONE_CLEAN : WRITERS_DIED;
 }

@@ -310,3 +310,94 @@ shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 	    memory_order_relaxed); /* for inspection only */
 	return (ssize_t)(len - drop);
 }
+
+/* 1 if there are bytes to deliver, 0 if not, -SHMCAT_ECORRUPT if the
+ * positions are impossible.  A tap may legitimately be lapped. */
+static int
+peek(struct shmcat_ring *r)
+{
+	uint64_t tail = load_acquire64(&r->sh->tail);
+
+	if (r->flags & SHMCAT_O_TAP)
+		return (int64_t)(tail - r->pos) < 0 ? -SHMCAT_ECORRUPT :
+		    tail != r->pos;
+	if (check_distance(r->pos, tail, r->cap) != 0)
+		return -SHMCAT_ECORRUPT;
+	return tail != r->pos;
+}
+
+static int
+has_data(struct shmcat_ring *r)
+{
+	return peek(r) != 0;
+}
+
+/* How the stream stands for a reader that has consumed everything:
+ * 0 (more may come), SHMCAT_EOF, or a negative truncation code. */
+static int
+end_of_stream(struct shmcat_ring *r)
+{
+	uint32_t flags;
+	int ws;
+
+	if (atomic_load(&r->sh->stream_flags) & STREAM_HANGUP)
+		return -SHMCAT_EHANGUP;
+	ws = writers_state(r);
+	if (ws == WRITERS_DIED)
+		return -SHMCAT_EDIED;
+	if (ws != WRITERS_GONE_CLEAN)
+		return 0;
+	/* After the count: writers set the flag before they decrement it. */
+	flags = atomic_load(&r->sh->stream_flags);
+	if (flags & STREAM_INTERRUPTED)
+		return -SHMCAT_EINTERRUPTED;
+	return flags & STREAM_EOF ? SHMCAT_EOF : 0;
+}
+
+int
+shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
+{
+	struct shared *sh = r->sh;
+	uint32_t bit = 1u << r->slot;
+	int64_t deadline = deadline_of(timeout_ms);
+	int rc;
+
+	if (timeout_ms != 0 && spin_until(r, has_data))
+		return peek(r) < 0 ? -SHMCAT_ECORRUPT : 0;
+	for (;;) {
+		/* Only we move our cursor: a different one was scribbled,
+		 * and the writer is counting on it. */
+		if (!(r->flags & SHMCAT_O_TAP) &&
+		    atomic_load(&sh->readers[r->slot].pos) != r->pos) {
+			/* put it right for the writer and our successor */
+			store_release64(&sh->readers[r->slot].pos, r->pos);
+			return -SHMCAT_ECORRUPT;
+		}
+		if ((rc = peek(r)) != 0)
+			return rc < 0 ? rc : 0;
+		if ((rc = end_of_stream(r)) != 0) {
+			if (peek(r) != 0) /* committed just before the end */
+				continue;
+			atomic_fetch_or(&sh->stream_flags, STREAM_DELIVERED);
+			return rc;
+		}
+		if (timeout_ms == 0 || (deadline >= 0 && now_ns() >= deadline))
+			return timeout_ms == 0 ? -EAGAIN : -ETIMEDOUT;
+		atomic_fetch_or(&sh->readers_waiting, bit); /* (C) */
+		fence_full(); /* an RMW alone does not order the loads after it */
+		/* Re-check both: a writer leaving wakes us only if it saw
+		 * our bit, and its unlock is ordered before that look. */
+		if (peek(r) != 0 || end_of_stream(r) != 0) {
+			atomic_fetch_and(&sh->readers_waiting, ~bit);
+			continue;
+		}
+		LOG(r, "sem_wait: ring empty, sleeping");
+		rc = sleep_on(r, &sh->readers[r->slot].wake, deadline);
+		atomic_fetch_and(&sh->readers_waiting, ~bit);
+		atomic_fetch_add(&sh->readers[r->slot].sleeps, 1);
+		LOG(r, "sem_wait: %s", rc == 0 ? "woken" : rc == -ETIMEDOUT ?
+		    "slice over, re-checking" : shmcat_strerror(rc));
+		if (rc == -EINTR || rc == -SHMCAT_ECORRUPT)
+			return rc;
+	}
+}

@@ -171,32 +171,6 @@ shmcat_write_span(struct shmcat_ring *r, void **p)
 	return r->limit - r->tail;
 }
 
-/* A scribbled semaphore is not posted; its sleeper wakes at the end of
- * its slice, finds it scribbled too and reports the corruption. */
-static void
-post(sem_t *sem)
-{
-	if (sem_sane(sem))
-		sem_post(sem);
-}
-
-void
-wake_readers(struct shared *sh)
-{
-	uint32_t bits;
-	int i;
-
-	fence_full(); /* (C): our tail store before their flag */
-	if (atomic_load_explicit(&sh->readers_waiting, memory_order_relaxed) == 0)
-		return;
-	/* Only our slots' bits: the mask is in shared memory too. */
-	bits = atomic_exchange(&sh->readers_waiting, 0) &
-	    ((1u << SHMCAT_MAX_READERS) - 1);
-	for (i = 0; bits != 0; i++, bits >>= 1)
-		if (bits & 1)
-			post(&sh->readers[i].wake);
-}
-
 int
 shmcat_write_commit(struct shmcat_ring *r, size_t n)
 {
@@ -226,33 +200,6 @@ shmcat_read_span(struct shmcat_ring *r, const void **p)
 	r->seen_tail = tail;
 	*p = r->data + r->pos % r->cap;
 	return tail - r->pos;
-}
-
-/* Wake a writer that sleeps on a full ring, but only once half the ring
- * is free by our count: it then moves a large batch per wake-up instead
- * of one chunk (hysteresis, like a pipe's).  No wake-up is lost: the
- * commit that empties the ring always posts, and a reader that leaves
- * posts unconditionally (reader_detach). */
-void
-wake_writer(struct shared *sh)
-{
-	fence_full(); /* (D): our pos store before their flag */
-	if (atomic_exchange(&sh->writer_waiting, 0))
-		post(&sh->space);
-}
-
-static void
-wake_writer_if_room(struct shmcat_ring *r)
-{
-	struct shared *sh = r->sh;
-
-	fence_full(); /* (D): our pos store before their flag */
-	if (!atomic_load_explicit(&sh->writer_waiting, memory_order_relaxed))
-		return;
-	if (r->seen_tail - r->pos > r->cap / 2)
-		return;
-	if (atomic_exchange(&sh->writer_waiting, 0))
-		post(&sh->space);
 }
 
 int

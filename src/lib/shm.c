@@ -237,7 +237,7 @@ still_published(struct shmcat_ring *r)
 
 /* Unlink the name if it still leads to our object.  Callers hold
  * LOCK_ATTACH exclusively, so nobody else can be using it. */
-int
+static int
 unlink_if_same(struct shmcat_ring *r)
 {
 	char obj[SHMCAT_NAME_MAX + 16];
@@ -379,6 +379,25 @@ shmcat_open(const char *name, const struct shmcat_opts *o,
 	}
 	*ringp = r;
 	return 0;
+}
+
+/* Is the stream over and delivered, so the ring can go?  Either a reader
+ * hung up, or a reader has reported the end and no persistent cursor
+ * still has bytes to read; or nobody ever wrote and the ring is empty. */
+static int
+stream_finished(struct shmcat_ring *r)
+{
+	struct shared *sh = r->sh;
+	uint32_t flags = atomic_load(&sh->stream_flags);
+	uint64_t tail = atomic_load(&sh->tail), min;
+
+	if (flags & STREAM_HANGUP)
+		return 1;
+	if (reader_scan_min(sh, tail, r->cap, &min) != 0 || min != tail)
+		return 0;
+	if (atomic_load(&sh->writer_events) >> 32 == 0)
+		return 1;
+	return (flags & STREAM_DELIVERED) && writers_state(r) != WRITERS_ALIVE;
 }
 
 /* Whoever leaves last removes a finished ring.  Every closer drops its

@@ -137,46 +137,55 @@ struct shmcat_ring {
 			(r)->log((r)->log_ctx, __VA_ARGS__);                \
 	} while (0)
 
+/*
+ * Who calls whom (each file uses only those listed below it; no loops):
+ *
+ *	shm.c      lifecycle: open, close, remove       -> writer, reader, ring, lock, name
+ *	inspect.c  status and list                       -> ring, lock
+ *	writer.c   writer attach/detach, wait for space  -> reader, ring, wait, lock
+ *	reader.c   cursors, wait for data, the tap       -> ring, wait, lock
+ *	ring.c     positions, spans, commits             -> wait
+ *	wait.c     spin, sleep and wake on semaphores
+ *	lock.c     OFD locks: liveness of every role
+ *	name.c, error.c
+ */
+
 /* name.c */
 int shm_object_name(const char *name, char *buf, size_t len);
 
 /* lock.c */
 int lock_try(int fd, int byte, int exclusive);
-int lock_wait(int fd, int byte, int exclusive);
 void lock_release(int fd, int byte);
 int lock_held_by_other(int fd, int byte, int exclusive_probe);
-
-/* shm.c */
-int check_header(const struct shared *sh, uint64_t object_size);
-int unlink_if_same(struct shmcat_ring *r);
-
-/* ring.c */
-int ring_floor(struct shmcat_ring *r, uint64_t *floor);
-int check_state(struct shmcat_ring *r);
-int reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min);
-int check_distance(uint64_t from, uint64_t to, uint64_t cap);
-void wake_readers(struct shared *sh);
-void wake_writer(struct shared *sh);
-void writer_begin(struct shmcat_ring *r);
-
-/* wait.c */
-int sem_sane(sem_t *sem);
-int64_t deadline_of(int timeout_ms);
-int64_t now_ns(void);
-int sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline);
 int writers_state(struct shmcat_ring *r);
 enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
+
+/* wait.c */
+int64_t now_ns(void);
+int64_t deadline_of(int timeout_ms);
+int spin_until(struct shmcat_ring *r, int (*ready)(struct shmcat_ring *));
+int sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline);
+void wake_readers(struct shared *sh);
+void wake_writer(struct shared *sh);
+void wake_writer_if_room(struct shmcat_ring *r);
+
+/* ring.c */
+int check_distance(uint64_t from, uint64_t to, uint64_t cap);
+int reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min);
+int ring_floor(struct shmcat_ring *r, uint64_t *floor);
+int check_state(struct shmcat_ring *r);
+void writer_begin(struct shmcat_ring *r);
 
 /* reader.c */
 int reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err);
 void reader_detach(struct shmcat_ring *r, enum shmcat_end how);
 int reap_dead_readers(struct shmcat_ring *r);
 
-/* record.c */
+/* writer.c */
 int writer_attach(struct shmcat_ring *r, struct shmcat_error *err);
 void writer_detach(struct shmcat_ring *r, enum shmcat_end how);
 
-/* inspect.c */
-int stream_finished(struct shmcat_ring *r);
+/* shm.c */
+int check_header(const struct shared *sh, uint64_t object_size);
 
 #endif

@@ -278,3 +278,64 @@ out:
 		commit_unlock(r);
 	return rc;
 }
+
+/* Spinning: one read-only scan of the cursors, no stores to lines the
+ * readers poll.  Corruption is left for the slow path to report. */
+static int
+space_appeared(struct shmcat_ring *r)
+{
+	uint64_t min;
+
+	return reader_scan_min(r->sh, r->tail, r->cap, &min) != 0 ||
+	    r->cap - (r->tail - min) >= r->need;
+}
+
+static int
+has_space(struct shmcat_ring *r)
+{
+	void *p;
+
+	r->limit = r->tail; /* force a fresh floor */
+	return shmcat_write_span(r, &p) >= r->need;
+}
+
+int
+shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
+{
+	struct shared *sh = r->sh;
+	int64_t deadline = deadline_of(timeout_ms);
+	uint64_t floor;
+	int rc;
+
+	if (timeout_ms != 0 && spin_until(r, space_appeared) && has_space(r))
+		return 0;
+	for (;;) {
+		if (atomic_load(&sh->stream_flags) & STREAM_HANGUP)
+			return -SHMCAT_EHANGUP;
+		if (load_relaxed64(&sh->tail) != r->tail)
+			return -SHMCAT_ECORRUPT; /* only we move it */
+		if ((rc = ring_floor(r, &floor)) != 0)
+			return rc;
+		if (has_space(r))
+			return 0;
+		if (reap_dead_readers(r) > 0)
+			continue;
+		if (timeout_ms == 0 || (deadline >= 0 && now_ns() >= deadline))
+			return timeout_ms == 0 ? -EAGAIN : -ETIMEDOUT;
+		atomic_store(&sh->writer_waiting, 1); /* (D) */
+		fence_full();
+		if (has_space(r) ||
+		    (atomic_load(&sh->stream_flags) & STREAM_HANGUP)) {
+			atomic_store(&sh->writer_waiting, 0);
+			return 0;
+		}
+		LOG(r, "sem_wait: ring full, sleeping");
+		rc = sleep_on(r, &sh->space, deadline);
+		atomic_store(&sh->writer_waiting, 0);
+		atomic_fetch_add(&sh->writer_sleeps, 1);
+		LOG(r, "sem_wait: %s", rc == 0 ? "woken" : rc == -ETIMEDOUT ?
+		    "slice over, re-checking" : shmcat_strerror(rc));
+		if (rc == -EINTR || rc == -SHMCAT_ECORRUPT)
+			return rc;
+	}
+}
