@@ -27,7 +27,8 @@ B = build
 LIBOBJ = $(B)/lib/name.o $(B)/lib/error.o $(B)/lib/lock.o $(B)/lib/shm.o \
 	$(B)/lib/ring.o $(B)/lib/wait.o $(B)/lib/reader.o $(B)/lib/writer.o \
 	$(B)/lib/inspect.o
-TOOLOBJ = $(B)/tools/tool.o
+TOOLOBJ = $(B)/tools/message.o $(B)/tools/parse.o $(B)/tools/options.o \
+	$(B)/tools/signals.o $(B)/tools/meter.o $(B)/tools/filter.o
 PROGS = $(B)/shmcat-in $(B)/shmcat-out $(B)/shmcat
 UNITS = $(B)/test_ring $(B)/hostile
 LIBHDRS = include/shmcat.h $(wildcard src/lib/*.h)

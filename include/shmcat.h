@@ -133,6 +133,8 @@ int shmcat_open(const char *name, const struct shmcat_opts *opts,
 int shmcat_close(struct shmcat_ring *r, enum shmcat_end how);
 
 size_t shmcat_capacity(const struct shmcat_ring *r);
+/* Bytes of the object in /dev/shm: header plus capacity. */
+uint64_t shmcat_object_size(const struct shmcat_ring *r);
 const char *shmcat_name(const struct shmcat_ring *r);
 int shmcat_created(const struct shmcat_ring *r); /* 1 if this handle created it */
 
@@ -193,6 +195,10 @@ int shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx);
 int shmcat_remove(const char *name, int force, struct shmcat_error *err);
 
 int shmcat_valid_name(const char *name);
+/* The object's path ("/dev/shm/shmcat.<name>"): 0, -EINVAL for a bad
+ * name, or -ENAMETOOLONG if len is short (SHMCAT_PATH_MAX is enough). */
+#define SHMCAT_PATH_MAX (SHMCAT_NAME_MAX + 17)
+int shmcat_path(const char *name, char *buf, size_t len);
 const char *shmcat_strerror(int code);
 
 #endif

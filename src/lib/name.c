@@ -37,3 +37,14 @@ shm_object_name(const char *name, char *buf, size_t len)
 	n = snprintf(buf, len, "/" SHMCAT_PREFIX "%s", name);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
+
+int
+shmcat_path(const char *name, char *buf, size_t len)
+{
+	int n;
+
+	if (!shmcat_valid_name(name))
+		return -EINVAL;
+	n = snprintf(buf, len, SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s", name);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}

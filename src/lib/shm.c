@@ -36,14 +36,6 @@ fail(struct shmcat_error *err, const char *call, int code)
 	return code;
 }
 
-static void
-shm_path(const struct shmcat_ring *r, const char *suffix, char *buf,
-    size_t len)
-{
-	snprintf(buf, len, SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s%s", r->name,
-	    suffix);
-}
-
 /* Validate the immutable part of a header against the object's size. */
 int
 check_header(const struct shared *sh, uint64_t object_size)
@@ -139,8 +131,8 @@ init_header(struct shmcat_ring *r)
 static int
 create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err)
 {
-	char tmp[SHMCAT_NAME_MAX + 64], path[SHMCAT_NAME_MAX + 96];
-	char final[SHMCAT_NAME_MAX + 64];
+	char tmp[SHMCAT_NAME_MAX + 64], path[SHMCAT_PATH_MAX + 64];
+	char final[SHMCAT_PATH_MAX];
 	off_t size = SHMCAT_HDR_SIZE + r->cap;
 	int rc;
 
@@ -173,7 +165,7 @@ create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err)
 		fail(err, "fcntl", rc);
 		goto out;
 	}
-	shm_path(r, "", final, sizeof(final));
+	shmcat_path(r->name, final, sizeof(final));
 	snprintf(path, sizeof(path), SHMCAT_SHM_DIR "%s", tmp);
 	rc = link(path, final) == 0 ? 0 : -errno;
 	LOG(r, "link %s -> %s: %s", path, final, rc ? strerror(-rc) : "published");
@@ -224,10 +216,10 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 static int
 still_published(struct shmcat_ring *r)
 {
-	char path[SHMCAT_NAME_MAX + 64];
+	char path[SHMCAT_PATH_MAX];
 	struct stat a, b;
 
-	shm_path(r, "", path, sizeof(path));
+	shmcat_path(r->name, path, sizeof(path));
 	if (fstat(r->fd, &a) != 0)
 		return -errno;
 	if (stat(path, &b) != 0)
@@ -462,6 +454,12 @@ size_t
 shmcat_capacity(const struct shmcat_ring *r)
 {
 	return r->cap;
+}
+
+uint64_t
+shmcat_object_size(const struct shmcat_ring *r)
+{
+	return SHMCAT_HDR_SIZE + r->cap;
 }
 
 const char *

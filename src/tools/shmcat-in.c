@@ -40,80 +40,52 @@ static const struct option longopts[] = {
 };
 
 struct writer {
-	struct shmcat_ring *ring;
-	struct tool_opts *opt;
-	struct meter meter;
+	struct filter f;
 	int keep_open;
 };
 
-static void
-parse_args(int argc, char **argv, struct tool_opts *t, int *keep_open)
+static int
+own_option(int c, const char *arg, void *ctx)
 {
-	int c, rc;
+	struct writer *w = ctx;
 
-	while ((c = getopt_long(argc, argv, "s:m:t:nfl0kpvhV", longopts,
-		    NULL)) != -1) {
-		if ((rc = common_option(c, optarg, t)) > 0)
-			continue;
-		if (rc < 0)
-			exit(EXIT_USAGE);
-		switch (c) {
-		case 'l':
-			t->lib.flags |= SHMCAT_O_LINES;
-			break;
-		case '0':
-			t->lib.flags |= SHMCAT_O_NUL;
-			break;
-		case 'k':
-			*keep_open = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			fputs(help_text, stdout);
-			exit(0);
-		case 'V':
-			puts("shmcat-in " SHMCAT_VERSION);
-			exit(0);
-		default:
-			fputs(usage_text, stderr);
-			exit(EXIT_USAGE);
-		}
+	(void)arg;
+	switch (c) {
+	case 'l':
+		w->f.opt.lib.flags |= SHMCAT_O_LINES;
+		return 0;
+	case '0':
+		w->f.opt.lib.flags |= SHMCAT_O_NUL;
+		return 0;
+	case 'k':
+		w->keep_open = 1;
+		return 0;
 	}
-	if (finish_options(t, argc, argv, optind) != 0) {
-		fputs(usage_text, stderr);
-		exit(EXIT_USAGE);
-	}
+	return -1;
 }
 
 /* Leave the ring and exit: on a signal, readers learn the stream was
  * cut short; on an error, likewise. */
 static void __attribute__((noreturn))
-finish(struct writer *w, int how, int code)
+finish(struct writer *w, enum shmcat_end how, int status)
 {
-	if (w->opt->stats)
-		meter_stats(&w->meter);
-	shmcat_close(w->ring, how);
-	if (caught_signal)
-		reraise(caught_signal);
-	if (code == -SHMCAT_EHANGUP)
-		reraise(SIGPIPE);
-	exit(code);
+	filter_exit(&w->f, how, status);
 }
 
 static void __attribute__((noreturn))
 fail_wait(struct writer *w, int rc)
 {
 	if (rc == -SHMCAT_EHANGUP) {
-		if (w->opt->verbose)
-			warnx_ring(w->opt->ring, "reader hung up");
-		finish(w, SHMCAT_ABANDON, rc);
+		if (w->f.opt.verbose)
+			warnx_ring(w->f.opt.ring, "reader hung up");
+		finish(w, SHMCAT_ABANDON, EXIT_SIGNAL + SIGPIPE);
 	}
 	if (rc == -EAGAIN)
-		warnx_ring(w->opt->ring, "ring is full (--nonblock)");
+		warnx_ring(w->f.opt.ring, "ring is full (--nonblock)");
 	else if (rc == -ETIMEDOUT)
-		warnx_ring(w->opt->ring, "timed out waiting for space");
+		warnx_ring(w->f.opt.ring, "timed out waiting for space");
 	else
-		warnx_ring(w->opt->ring, "%s", shmcat_strerror(rc));
+		warnx_ring(w->f.opt.ring, "%s", shmcat_strerror(rc));
 	finish(w, SHMCAT_ABANDON, exit_code_for(rc, 1));
 }
 
@@ -129,9 +101,9 @@ copy_bytes(struct writer *w)
 	for (;;) {
 		if (caught_signal)
 			finish(w, SHMCAT_INTERRUPTED, 0);
-		if ((n = shmcat_write_span(w->ring, &p)) == 0) {
-			rc = meter_wait(&w->meter, shmcat_wait_space,
-			    w->opt->timeout_ms);
+		if ((n = shmcat_write_span(w->f.ring, &p)) == 0) {
+			rc = meter_wait(&w->f.meter, shmcat_wait_space,
+			    w->f.opt.timeout_ms);
 			if (rc != 0 && rc != -EINTR)
 				fail_wait(w, rc);
 			continue;
@@ -140,14 +112,14 @@ copy_bytes(struct writer *w)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			warnx_ring(w->opt->ring, "read: %s", strerror(errno));
+			warnx_ring(w->f.opt.ring, "read: %s", strerror(errno));
 			finish(w, SHMCAT_ABANDON, EXIT_IO);
 		}
 		if (got == 0)
 			finish(w, w->keep_open ? SHMCAT_KEEP_OPEN : SHMCAT_END, 0);
-		if ((rc = shmcat_write_commit(w->ring, (size_t)got)) != 0)
+		if ((rc = shmcat_write_commit(w->f.ring, (size_t)got)) != 0)
 			fail_wait(w, rc);
-		meter_tick(&w->meter);
+		meter_tick(&w->f.meter);
 	}
 }
 
@@ -156,7 +128,7 @@ copy_bytes(struct writer *w)
 static size_t
 put_records(struct writer *w, const char *buf, size_t len, char sep, int eof)
 {
-	size_t limit = shmcat_capacity(w->ring), done = 0, n;
+	size_t limit = shmcat_capacity(w->f.ring), done = 0, n;
 	const char *end;
 	int rc;
 
@@ -168,19 +140,19 @@ put_records(struct writer *w, const char *buf, size_t len, char sep, int eof)
 		if (end == NULL && !eof && len - done < limit)
 			break; /* wait for the rest of this record */
 		if (end == NULL) {
-			warnx_ring(w->opt->ring, "record longer than %zu bytes",
+			warnx_ring(w->f.opt.ring, "record longer than %zu bytes",
 			    limit);
 			finish(w, SHMCAT_ABANDON, EXIT_USAGE);
 		}
 		n = (size_t)(end - (buf + done)) + 1;
-		while ((rc = shmcat_write_record(w->ring, buf + done, n,
-			    w->opt->timeout_ms)) == -EINTR)
+		while ((rc = shmcat_write_record(w->f.ring, buf + done, n,
+			    w->f.opt.timeout_ms)) == -EINTR)
 			if (caught_signal)
 				finish(w, SHMCAT_INTERRUPTED, 0);
 		if (rc != 0)
 			fail_wait(w, rc);
 		done += n;
-		meter_tick(&w->meter);
+		meter_tick(&w->f.meter);
 	}
 	return done;
 }
@@ -195,7 +167,7 @@ copy_records(struct writer *w, char sep)
 	ssize_t got;
 
 	if (buf == NULL) {
-		warnx_ring(w->opt->ring, "malloc: %s", strerror(errno));
+		warnx_ring(w->f.opt.ring, "malloc: %s", strerror(errno));
 		finish(w, SHMCAT_ABANDON, EXIT_IO);
 	}
 	for (;;) {
@@ -205,7 +177,7 @@ copy_records(struct writer *w, char sep)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			warnx_ring(w->opt->ring, "read: %s", strerror(errno));
+			warnx_ring(w->f.opt.ring, "read: %s", strerror(errno));
 			finish(w, SHMCAT_ABANDON, EXIT_IO);
 		}
 		if (got == 0 && len > 0 && buf[len - 1] != sep)
@@ -222,17 +194,17 @@ copy_records(struct writer *w, char sep)
 int
 main(int argc, char **argv)
 {
-	struct tool_opts t = {.lib.role = SHMCAT_WRITER, .timeout_ms = -1};
-	struct writer w = {.opt = &t};
+	struct writer w = {.f.opt = {.lib.role = SHMCAT_WRITER, .timeout_ms = -1}};
+	const struct filter_cli cli = {usage_text, help_text,
+	    "s:m:t:nfl0kpvhV", longopts, own_option, &w};
+	struct tool_opts *t = &w.f.opt;
 	int rc;
 
-	tool_init("shmcat-in", argc, argv);
-	parse_args(argc, argv, &t, &w.keep_open);
-	if ((rc = open_filter_ring(&t, &w.ring)) != 0)
+	tool_init("shmcat-in", argv);
+	parse_filter_args(argc, argv, &cli, t);
+	if ((rc = filter_start(&w.f, STDIN_FILENO, "written")) != 0)
 		return rc;
-	widen_pipe(STDIN_FILENO);
-	meter_start(&w.meter, w.ring, "written", t.progress);
-	if (t.lib.flags & (SHMCAT_O_LINES | SHMCAT_O_NUL))
-		copy_records(&w, (t.lib.flags & SHMCAT_O_NUL) ? '\0' : '\n');
+	if (t->lib.flags & (SHMCAT_O_LINES | SHMCAT_O_NUL))
+		copy_records(&w, (t->lib.flags & SHMCAT_O_NUL) ? '\0' : '\n');
 	copy_bytes(&w);
 }

@@ -45,9 +45,7 @@ static const struct option longopts[] = {
 };
 
 struct reader {
-	struct shmcat_ring *ring;
-	struct tool_opts *opt;
-	struct meter meter;
+	struct filter f;
 	int hangup;
 };
 
@@ -59,63 +57,38 @@ valid_reader_name(const char *s)
 	return n > 0 && n <= SHMCAT_READER_NAME_MAX && shmcat_valid_name(s);
 }
 
-static void
-parse_args(int argc, char **argv, struct tool_opts *t, int *hangup)
+static int
+own_option(int c, const char *arg, void *ctx)
 {
-	int c, rc;
+	struct reader *r = ctx;
 
-	while ((c = getopt_long(argc, argv, "s:m:t:nfr:pvhV", longopts,
-		    NULL)) != -1) {
-		if ((rc = common_option(c, optarg, t)) > 0)
-			continue;
-		if (rc < 0)
-			exit(EXIT_USAGE);
-		switch (c) {
-		case 'r':
-			if (!valid_reader_name(optarg)) {
-				warnx_ring(NULL, "invalid reader name '%s': "
-				    "1-%d of A-Z a-z 0-9 . _ -", optarg,
-				    SHMCAT_READER_NAME_MAX);
-				exit(EXIT_USAGE);
-			}
-			t->lib.reader_name = optarg;
-			break;
-		case OPT_TAP:
-			t->lib.flags |= SHMCAT_O_TAP;
-			break;
-		case OPT_NEW:
-			t->lib.flags |= SHMCAT_O_NEW;
-			break;
-		case OPT_HANGUP:
-			*hangup = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			fputs(help_text, stdout);
-			exit(0);
-		case 'V':
-			puts("shmcat-out " SHMCAT_VERSION);
-			exit(0);
-		default:
-			fputs(usage_text, stderr);
+	switch (c) {
+	case 'r':
+		if (!valid_reader_name(arg)) {
+			warnx_ring(NULL, "invalid reader name '%s': "
+			    "1-%d of A-Z a-z 0-9 . _ -", arg,
+			    SHMCAT_READER_NAME_MAX);
 			exit(EXIT_USAGE);
 		}
+		r->f.opt.lib.reader_name = arg;
+		return 0;
+	case OPT_TAP:
+		r->f.opt.lib.flags |= SHMCAT_O_TAP;
+		return 0;
+	case OPT_NEW:
+		r->f.opt.lib.flags |= SHMCAT_O_NEW;
+		return 0;
+	case OPT_HANGUP:
+		r->hangup = 1;
+		return 0;
 	}
-	if (finish_options(t, argc, argv, optind) != 0) {
-		fputs(usage_text, stderr);
-		exit(EXIT_USAGE);
-	}
+	return -1;
 }
 
 static void __attribute__((noreturn))
-finish(struct reader *r, enum shmcat_end how, int code)
+finish(struct reader *r, enum shmcat_end how, int status)
 {
-	if (r->opt->stats)
-		meter_stats(&r->meter);
-	shmcat_close(r->ring, how);
-	if (caught_signal)
-		reraise(caught_signal);
-	exit(code);
+	filter_exit(&r->f, how, status);
 }
 
 /* The end of the data: say how the stream ended if it did not end well. */
@@ -125,21 +98,21 @@ end_of_data(struct reader *r, int rc)
 	struct shmcat_counters c;
 	struct shmcat_status st;
 
-	shmcat_counters(r->ring, &c);
+	shmcat_counters(r->f.ring, &c);
 	if (rc == SHMCAT_EOF)
 		finish(r, SHMCAT_END, 0);
 	if (rc == -SHMCAT_EDIED || rc == -SHMCAT_EINTERRUPTED) {
-		if (shmcat_status(r->ring, &st) != 0)
+		if (shmcat_status(r->f.ring, &st) != 0)
 			st.writer_pid = 0;
-		warnx_ring(r->opt->ring, "%s (pid %ld); %" PRIu64
+		warnx_ring(r->f.opt.ring, "%s (pid %ld); %" PRIu64
 		    " bytes delivered", shmcat_strerror(rc), st.writer_pid,
 		    c.bytes);
 	} else if (rc == -EAGAIN) {
-		warnx_ring(r->opt->ring, "ring is empty (--nonblock)");
+		warnx_ring(r->f.opt.ring, "ring is empty (--nonblock)");
 	} else if (rc == -ETIMEDOUT) {
-		warnx_ring(r->opt->ring, "timed out waiting for data");
+		warnx_ring(r->f.opt.ring, "timed out waiting for data");
 	} else {
-		warnx_ring(r->opt->ring, "%s", shmcat_strerror(rc));
+		warnx_ring(r->f.opt.ring, "%s", shmcat_strerror(rc));
 	}
 	finish(r, SHMCAT_END, exit_code_for(rc, 1));
 }
@@ -148,19 +121,16 @@ end_of_data(struct reader *r, int rc)
 static void __attribute__((noreturn))
 stdout_closed(struct reader *r)
 {
-	if (r->opt->verbose)
-		warnx_ring(r->opt->ring, "write: %s%s", strerror(EPIPE),
+	if (r->f.opt.verbose)
+		warnx_ring(r->f.opt.ring, "write: %s%s", strerror(EPIPE),
 		    r->hangup ? "; hanging up the stream" : "");
-	if (r->opt->stats)
-		meter_stats(&r->meter);
-	shmcat_close(r->ring, r->hangup ? SHMCAT_HANGUP : SHMCAT_END);
-	reraise(SIGPIPE);
+	finish(r, r->hangup ? SHMCAT_HANGUP : SHMCAT_END, EXIT_SIGNAL + SIGPIPE);
 }
 
 static void
 wait_for_data(struct reader *r)
 {
-	int rc = meter_wait(&r->meter, shmcat_wait_data, r->opt->timeout_ms);
+	int rc = meter_wait(&r->f.meter, shmcat_wait_data, r->f.opt.timeout_ms);
 
 	if (rc != 0 && rc != -EINTR)
 		end_of_data(r, rc);
@@ -177,7 +147,7 @@ copy_out(struct reader *r)
 	for (;;) {
 		if (caught_signal)
 			finish(r, SHMCAT_END, 0);
-		if ((n = shmcat_read_span(r->ring, &p)) == 0) {
+		if ((n = shmcat_read_span(r->f.ring, &p)) == 0) {
 			wait_for_data(r);
 			continue;
 		}
@@ -187,11 +157,11 @@ copy_out(struct reader *r)
 		if (put < 0 && errno == EPIPE)
 			stdout_closed(r);
 		if (put < 0) {
-			warnx_ring(r->opt->ring, "write: %s", strerror(errno));
+			warnx_ring(r->f.opt.ring, "write: %s", strerror(errno));
 			finish(r, SHMCAT_END, EXIT_IO);
 		}
-		shmcat_read_commit(r->ring, (size_t)put);
-		meter_tick(&r->meter);
+		shmcat_read_commit(r->f.ring, (size_t)put);
+		meter_tick(&r->f.meter);
 	}
 }
 
@@ -207,7 +177,7 @@ write_all(struct reader *r, const char *buf, size_t len)
 		if (put < 0 && errno == EPIPE)
 			stdout_closed(r);
 		if (put < 0) {
-			warnx_ring(r->opt->ring, "write: %s", strerror(errno));
+			warnx_ring(r->f.opt.ring, "write: %s", strerror(errno));
 			finish(r, SHMCAT_END, caught_signal ? 0 : EXIT_IO);
 		}
 		buf += put;
@@ -228,9 +198,9 @@ copy_tap(struct reader *r)
 		if (caught_signal)
 			finish(r, SHMCAT_END, 0);
 		skipped = 0;
-		n = shmcat_tap_read(r->ring, buf, sizeof(buf), &skipped);
+		n = shmcat_tap_read(r->f.ring, buf, sizeof(buf), &skipped);
 		if (skipped)
-			warnx_ring(r->opt->ring, "tap fell behind: skipped %"
+			warnx_ring(r->f.opt.ring, "tap fell behind: skipped %"
 			    PRIu64 " bytes", skipped);
 		if (n < 0)
 			end_of_data(r, (int)n);
@@ -238,24 +208,23 @@ copy_tap(struct reader *r)
 			write_all(r, buf, (size_t)n);
 		else
 			wait_for_data(r);
-		meter_tick(&r->meter);
+		meter_tick(&r->f.meter);
 	}
 }
 
 int
 main(int argc, char **argv)
 {
-	struct tool_opts t = {.lib.role = SHMCAT_READER, .timeout_ms = -1};
-	struct reader r = {.opt = &t};
+	struct reader r = {.f.opt = {.lib.role = SHMCAT_READER, .timeout_ms = -1}};
+	const struct filter_cli cli = {usage_text, help_text,
+	    "s:m:t:nfr:pvhV", longopts, own_option, &r};
 	int rc;
 
-	tool_init("shmcat-out", argc, argv);
-	parse_args(argc, argv, &t, &r.hangup);
-	if ((rc = open_filter_ring(&t, &r.ring)) != 0)
+	tool_init("shmcat-out", argv);
+	parse_filter_args(argc, argv, &cli, &r.f.opt);
+	if ((rc = filter_start(&r.f, STDOUT_FILENO, "read")) != 0)
 		return rc;
-	widen_pipe(STDOUT_FILENO);
-	meter_start(&r.meter, r.ring, "read", t.progress);
-	if (t.lib.flags & SHMCAT_O_TAP)
+	if (r.f.opt.lib.flags & SHMCAT_O_TAP)
 		copy_tap(&r);
 	copy_out(&r);
 }

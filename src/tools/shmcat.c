@@ -196,7 +196,7 @@ main(int argc, char **argv)
 	const char *cmd;
 	int c;
 
-	tool_init("shmcat", argc, argv);
+	tool_init("shmcat", argv);
 	catch_sigbus("/dev/shm");
 	while ((c = getopt_long(argc, argv, "+kfhV", longopts, NULL)) != -1) {
 		switch (c) {

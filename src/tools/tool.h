@@ -1,10 +1,20 @@
-/* tool.h - what the three programs share: exit codes, messages, option
- * parsing, signals, --stats and --progress. */
+/*
+ * tool.h - what the three programs share.
+ *
+ *	message.c   one-line messages, exit codes for library errors
+ *	parse.c     sizes, timeouts and modes from the command line
+ *	options.c   the options both filters take, and their parsing
+ *	signals.c   INT/TERM/HUP as a flag; SIGBUS and truncation
+ *	meter.c     --progress and --stats
+ *	filter.c    the start and the finish of both filters
+ */
 #ifndef SHMCAT_TOOL_H
 #define SHMCAT_TOOL_H
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "shmcat.h"
 
@@ -20,9 +30,21 @@ enum {
 #define CHUNK (64 * 1024) /* most bytes per read(2)/write(2) */
 #define PIPE_SIZE (1024 * 1024) /* what we ask of stdin/stdout pipes */
 
+/* message.c */
 extern const char *progname;
-extern volatile sig_atomic_t caught_signal;
+void tool_init(const char *name, char **argv);
+void warnx_ring(const char *ring, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int exit_code_for(int code, int attached);
+int report_open_error(const char *ring, const struct shmcat_error *err);
+void vlog(void *ctx, const char *fmt, ...);
 
+/* parse.c */
+int parse_size(const char *s, size_t *out);
+int parse_timeout(const char *s, int *ms);
+int parse_mode(const char *s, mode_t *mode);
+
+/* options.c */
 struct tool_opts {
 	struct shmcat_opts lib;
 	int timeout_ms; /* -1: wait forever */
@@ -48,24 +70,26 @@ enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP };
 	{"version", no_argument, NULL, 'V'},                                \
 	{NULL, 0, NULL, 0}
 
-int common_option(int c, const char *arg, struct tool_opts *t);
-int finish_options(struct tool_opts *t, int argc, char **argv, int optind_);
-int open_filter_ring(struct tool_opts *t, struct shmcat_ring **r);
-void tool_init(const char *name, int argc, char **argv);
-void warnx_ring(const char *ring, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-int exit_code_for(int code, int attached);
-int report_open_error(const char *ring, const struct shmcat_error *err);
-int parse_size(const char *s, size_t *out);
-int parse_timeout(const char *s, int *ms);
-int parse_mode(const char *s, mode_t *mode);
-void vlog(void *ctx, const char *fmt, ...);
+/* A filter's command line: its own options go to own(), which returns
+ * 0 if it took c, -1 if c is not its option (usage error). */
+struct filter_cli {
+	const char *usage, *help;
+	const char *shortopts;
+	const struct option *longopts;
+	int (*own)(int c, const char *arg, void *ctx);
+	void *ctx;
+};
+void parse_filter_args(int argc, char **argv, const struct filter_cli *cli,
+    struct tool_opts *t);
+
+/* signals.c */
+extern volatile sig_atomic_t caught_signal;
 void catch_signals(const char *ring);
 void catch_sigbus(const char *what);
-void widen_pipe(int fd);
+void watch_truncation(const struct shmcat_ring *r);
 void reraise(int sig) __attribute__((noreturn));
 
-/* --stats and --progress */
+/* meter.c: --stats and --progress */
 struct meter {
 	struct shmcat_ring *ring;
 	const char *verb;
@@ -79,5 +103,15 @@ void meter_tick(struct meter *m);
 int meter_wait(struct meter *m, int (*wait)(struct shmcat_ring *, int),
     int timeout_ms);
 void meter_stats(struct meter *m);
+
+/* filter.c */
+struct filter {
+	struct shmcat_ring *ring;
+	struct tool_opts opt;
+	struct meter meter;
+};
+int filter_start(struct filter *f, int stdio_fd, const char *verb);
+void filter_exit(struct filter *f, enum shmcat_end how, int status)
+    __attribute__((noreturn));
 
 #endif

@@ -1,0 +1,109 @@
+/* message.c - one-line messages in the err(3) style, and exit codes
+ * for library errors. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tool.h"
+
+const char *progname = "shmcat";
+
+void
+tool_init(const char *name, char **argv)
+{
+	progname = name;
+	argv[0] = (char *)name; /* getopt's messages start with it */
+	setvbuf(stderr, NULL, _IOLBF, 0);
+}
+
+void
+warnx_ring(const char *ring, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	if (ring)
+		fprintf(stderr, "%s: ", ring);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Map a library error to our exit code.  A corrupt header found while
+ * streaming is a runtime failure (1); at attach it is bad input (2). */
+int
+exit_code_for(int code, int attached)
+{
+	switch (-code) {
+	case ETIMEDOUT:
+	case EAGAIN:
+		return EXIT_TIMEOUT;
+	case SHMCAT_EDIED:
+	case SHMCAT_EINTERRUPTED:
+	case SHMCAT_EHANGUP:
+		return EXIT_TRUNCATED;
+	case SHMCAT_ECORRUPT:
+		return attached ? EXIT_IO : EXIT_USAGE;
+	default:
+		return attached ? EXIT_IO : EXIT_USAGE;
+	}
+}
+
+int
+report_open_error(const char *ring, const struct shmcat_error *err)
+{
+	const char *why = shmcat_strerror(err->code);
+
+	switch (-err->code) {
+	case SHMCAT_EBUSY:
+		if (err->pid > 0)
+			warnx_ring(ring, "%s by pid %ld", why, err->pid);
+		else
+			warnx_ring(ring, "%s", why);
+		break;
+	case SHMCAT_ESTALE:
+	case SHMCAT_EENDED:
+		warnx_ring(ring, "%s (%" PRIu64 " bytes); read them with "
+		    "'shmcat-out %s' or replace the ring with -f", why,
+		    err->bytes, ring);
+		break;
+	case SHMCAT_ENOTRING:
+	case SHMCAT_EVERSION:
+	case SHMCAT_ECORRUPT:
+		warnx_ring(ring, "%s; left untouched (use -f to replace it)",
+		    why);
+		break;
+	case SHMCAT_ESIZE:
+		warnx_ring(ring, "%s; omit -s to use it as it is", why);
+		break;
+	case EINVAL:
+		if (strcmp(err->call, "name") == 0) {
+			warnx_ring(NULL, "invalid ring name '%s': use 1-%d of "
+			    "A-Z a-z 0-9 . _ -, not starting with '.'", ring,
+			    SHMCAT_NAME_MAX);
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
+		if (err->call[0])
+			warnx_ring(ring, "%s: %s", err->call, why);
+		else
+			warnx_ring(ring, "%s", why);
+	}
+	return exit_code_for(err->code, 0);
+}
+
+void
+vlog(void *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s: ", progname, (const char *)ctx);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

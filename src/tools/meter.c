@@ -1,0 +1,113 @@
+/* meter.c - --progress (a pv-style line on a terminal) and --stats. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void
+meter_start(struct meter *m, struct shmcat_ring *r, const char *verb,
+    int progress)
+{
+	memset(m, 0, sizeof(*m));
+	m->ring = r;
+	m->verb = verb;
+	m->start_ns = m->last_ns = mono_ns();
+	m->progress = progress;
+	m->tty = progress && isatty(STDERR_FILENO);
+}
+
+static void
+human(double v, char *buf, size_t len)
+{
+	const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int i = 0;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, len, "%.1f %s", v, unit[i]);
+}
+
+/* pv-style line on a terminal, at most twice a second. */
+void
+meter_tick(struct meter *m)
+{
+	struct shmcat_counters c;
+	struct shmcat_status st;
+	char total[32], rate[32];
+	int64_t now;
+
+	if (!m->tty)
+		return;
+	now = mono_ns();
+	if (now - m->last_ns < 500000000)
+		return;
+	shmcat_counters(m->ring, &c);
+	human((double)c.bytes, total, sizeof(total));
+	human((double)(c.bytes - m->last_bytes) * 1e9 / (double)(now - m->last_ns),
+	    rate, sizeof(rate));
+	if (shmcat_status(m->ring, &st) != 0)
+		st.buffered = 0;
+	fprintf(stderr, "\r%s: %s: %s  %s/s  ring %3u%% full\033[K", progname,
+	    shmcat_name(m->ring), total, rate,
+	    (unsigned)(st.buffered * 100 / (st.capacity ? st.capacity : 1)));
+	m->last_ns = now;
+	m->last_bytes = c.bytes;
+}
+
+void
+meter_stats(struct meter *m)
+{
+	struct shmcat_counters c;
+	double secs = (double)(mono_ns() - m->start_ns) / 1e9;
+	char total[32], rate[32];
+
+	if (m->tty)
+		fputc('\n', stderr);
+	shmcat_counters(m->ring, &c);
+	human((double)c.bytes, total, sizeof(total));
+	human(secs > 0 ? (double)c.bytes / secs : 0, rate, sizeof(rate));
+	fprintf(stderr, "%s: %s: %" PRIu64 " bytes (%s) %s in %.3f s, %s/s, "
+	    "slept %" PRIu64 " times", progname, shmcat_name(m->ring), c.bytes,
+	    total, m->verb, secs, rate, c.sleeps);
+	if (c.skipped)
+		fprintf(stderr, ", skipped %" PRIu64 " bytes", c.skipped);
+	fputc('\n', stderr);
+}
+
+/* A wait that comes up twice a second to refresh --progress, so a
+ * stalled transfer still shows how full the ring is. */
+int
+meter_wait(struct meter *m, int (*wait)(struct shmcat_ring *, int),
+    int timeout_ms)
+{
+	int64_t deadline, left;
+	int rc;
+
+	if (!m->tty || timeout_ms == 0)
+		return wait(m->ring, timeout_ms);
+	deadline = timeout_ms < 0 ? -1 : mono_ns() + (int64_t)timeout_ms * 1000000;
+	for (;;) {
+		left = deadline < 0 ? 500 : (deadline - mono_ns()) / 1000000;
+		if (left <= 0)
+			return -ETIMEDOUT;
+		rc = wait(m->ring, left < 500 ? (int)left : 500);
+		if (rc != -ETIMEDOUT)
+			return rc;
+		meter_tick(m);
+	}
+}

@@ -1,0 +1,103 @@
+/* options.c - the options both filters take, parsed once. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+/* Options both filters take; 1 if c was one, 0 if not, -1 if invalid. */
+static int
+common_option(int c, const char *arg, struct tool_opts *t)
+{
+	switch (c) {
+	case 's':
+		if (parse_size(arg, &t->lib.size) != 0) {
+			warnx_ring(NULL, "invalid size '%s': a positive number "
+			    "of bytes with optional K, M or G suffix, at most 64G",
+			    arg);
+			return -1;
+		}
+		return 1;
+	case 'm':
+		if (parse_mode(arg, &t->lib.mode) != 0) {
+			warnx_ring(NULL, "invalid mode '%s': octal, like 0600",
+			    arg);
+			return -1;
+		}
+		return 1;
+	case 't':
+		if (parse_timeout(arg, &t->timeout_ms) != 0) {
+			warnx_ring(NULL, "invalid timeout '%s': seconds, like "
+			    "2 or 0.5", arg);
+			return -1;
+		}
+		return 1;
+	case 'n':
+		t->timeout_ms = 0;
+		t->lib.flags |= SHMCAT_O_NONBLOCK;
+		return 1;
+	case 'f':
+		t->lib.flags |= SHMCAT_O_FORCE;
+		return 1;
+	case 'p':
+		t->progress = 1;
+		return 1;
+	case OPT_STATS:
+		t->stats = 1;
+		return 1;
+	case 'v':
+		t->verbose = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* After getopt: exactly one ring name; verbose logging hooked up. */
+static int
+finish_options(struct tool_opts *t, int argc, char **argv, int optind_)
+{
+	if (argc - optind_ != 1) {
+		warnx_ring(NULL, argc == optind_ ? "missing ring name" :
+		    "too many arguments");
+		return -1;
+	}
+	t->ring = argv[optind_];
+	if (t->verbose) {
+		t->lib.log = vlog;
+		t->lib.log_ctx = (void *)t->ring;
+	}
+	return 0;
+}
+
+void
+parse_filter_args(int argc, char **argv, const struct filter_cli *cli,
+    struct tool_opts *t)
+{
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, cli->shortopts, cli->longopts,
+		    NULL)) != -1) {
+		if ((rc = common_option(c, optarg, t)) > 0)
+			continue;
+		if (rc < 0)
+			exit(EXIT_USAGE);
+		if (c == 'h') {
+			fputs(cli->usage, stdout);
+			fputs(cli->help, stdout);
+			exit(0);
+		}
+		if (c == 'V') {
+			printf("%s %s\n", progname, SHMCAT_VERSION);
+			exit(0);
+		}
+		if (c == '?' || cli->own(c, optarg, cli->ctx) != 0) {
+			fputs(cli->usage, stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (finish_options(t, argc, argv, optind) != 0) {
+		fputs(cli->usage, stderr);
+		exit(EXIT_USAGE);
+	}
+}
