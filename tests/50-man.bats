@@ -18,32 +18,13 @@ PAGES=(shmcat-in.1 shmcat-out.1 shmcat.1 shmcat.7)
 # the other pages we refer to (pv(1), mbuffer(1), ...) must be found.
 OURS='shmcat|shmcat-in|shmcat-out'
 
-# Debian packages for mandoc and for the pages the man pages refer to.
-setup_file() {
-	local want=() f
-	command -v mandoc >/dev/null || want+=(mandoc)
-	for f in man1/pv.1 man1/mbuffer.1 man3/shm_open.3 man7/sem_overview.7; do
-		compgen -G "/usr/share/man/$f*" >/dev/null && continue
-		case $f in
-		*pv.1) want+=(pv) ;;
-		*mbuffer.1) want+=(mbuffer) ;;
-		*.3) want+=(manpages-dev) ;;
-		*) want+=(manpages) ;;
-		esac
-	done
-	((${#want[@]} > 0)) && (($(id -u) == 0)) && command -v apt-get >/dev/null || return 0
-	echo "# installing ${want[*]}" >&3
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${want[@]}" >/dev/null 2>&1 ||
-	    { apt-get update -q >/dev/null 2>&1 &&
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${want[@]}" \
-		    >/dev/null 2>&1; } || true
-}
-
 setup() {
 	P=bt-man-$BATS_TEST_NUMBER-$$
 	T=$BATS_TEST_TMPDIR
-	command -v mandoc >/dev/null ||
-	    skip "mandoc is missing and cannot be installed (not root, or no apt-get)"
+	command -v mandoc >/dev/null || {
+		echo "# mandoc is missing: tests/deps installs it"
+		return 1
+	}
 }
 
 # kill_jobs: end the background jobs this test started, and their
