@@ -21,6 +21,10 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -fPIC -Iinclude
 override LDLIBS += -lpthread
+# CI builds with WERROR=1 (.ci/run): a warning fails the build there.
+ifneq ($(WERROR),)
+override CFLAGS += -Werror
+endif
 
 # src/lib: the ring library (libshmcat); src/tools: the three programs.
 B = build
@@ -91,12 +95,13 @@ check: all $(UNITS)
 	tests/run
 	model/check
 	model/check --mutants
+	$(MAKE) sanitize
 	BENCH_SIZE=64M BENCH_PAIRS=1 bench/run
 
 # Sanitizer builds: the unit tests and the bats suite against ASan/UBSan
 # and TSan binaries, in their own build directories.
 sanitize:
-	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer' LDFLAGS='-fsanitize=address,undefined' all build-asan/test_ring build-asan/hostile
+	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' LDFLAGS='-fsanitize=address,undefined' all build-asan/test_ring build-asan/hostile
 	build-asan/test_ring
 	SHMCAT_BIN=build-asan tests/run
 	$(MAKE) B=build-tsan CFLAGS='-O1 -g -fsanitize=thread -Wno-tsan' LDFLAGS='-fsanitize=thread' all build-tsan/test_ring
