@@ -1,7 +1,12 @@
 /*
- * barrier.h - every memory ordering the ring uses, named once.
+ * barrier.h - the orderings weaker or stronger than C11's default, named.
  *
- * Call sites say what each access pairs with; see the diagram in ring.c.
+ * The hot path (the pairing diagram in ring.c: publishing tail and a
+ * cursor, the Dekker fences of sleeping and waking) uses these helpers,
+ * and each call site says what it pairs with.  Everything else (slot
+ * kinds, flags, counts, the lifecycle) uses plain atomic_load/store/RMW,
+ * which are sequentially consistent: never weaker than what any pairing
+ * needs, and slow only where speed does not matter.
  */
 #ifndef SHMCAT_BARRIER_H
 #define SHMCAT_BARRIER_H
@@ -41,16 +46,12 @@ store_relaxed64(_Atomic uint64_t *p, uint64_t v)
 	atomic_store_explicit(p, v, memory_order_relaxed);
 }
 
+/* A flag looked at before an RMW that decides (wake-ups): a stale value
+ * costs at most a sleep slice, never a lost wake-up, see wait.c. */
 static inline uint32_t
-load_acquire32(_Atomic uint32_t *p)
+load_relaxed32(_Atomic uint32_t *p)
 {
-	return atomic_load_explicit(p, memory_order_acquire);
-}
-
-static inline void
-store_release32(_Atomic uint32_t *p, uint32_t v)
-{
-	atomic_store_explicit(p, v, memory_order_release);
+	return atomic_load_explicit(p, memory_order_relaxed);
 }
 
 /* Store-then-load across two variables (the "waiting" flag against a
@@ -68,12 +69,6 @@ static inline void
 fence_acquire(void)
 {
 	atomic_thread_fence(memory_order_acquire);
-}
-
-static inline void
-fence_release(void)
-{
-	atomic_thread_fence(memory_order_release);
 }
 
 static inline void

@@ -276,8 +276,7 @@ shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 	uint64_t tail = load_acquire64(&r->sh->tail), oldest;
 	size_t len, drop;
 
-	oldest = atomic_load_explicit(&r->sh->reserve_end,
-	    memory_order_relaxed);
+	oldest = load_relaxed64(&r->sh->reserve_end);
 	/* The writer reserves before it commits: tail beyond the
 	 * reservation was scribbled, and stale bytes would look new. */
 	if ((int64_t)(tail - oldest) > 0)
@@ -294,8 +293,7 @@ shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 	/* Validate after copy: order the copy before re-reading the
 	 * reservation; bytes below it minus capacity may have changed. */
 	fence_acquire();
-	oldest = atomic_load_explicit(&r->sh->reserve_end,
-	    memory_order_relaxed) - r->cap;
+	oldest = load_relaxed64(&r->sh->reserve_end) - r->cap;
 	if ((int64_t)(oldest - r->pos) > 0) {
 		drop = oldest - r->pos < len ? oldest - r->pos : len;
 		tap_skip(r, r->pos + drop, skipped);
@@ -306,8 +304,8 @@ shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 	memmove(buf, (unsigned char *)buf + drop, len - drop);
 	r->pos += len;
 	r->count.bytes += len - drop;
-	atomic_store_explicit(&r->sh->readers[r->slot].pos, r->pos,
-	    memory_order_relaxed); /* for inspection only */
+	/* for inspection only */
+	store_relaxed64(&r->sh->readers[r->slot].pos, r->pos);
 	return (ssize_t)(len - drop);
 }
 

@@ -163,8 +163,7 @@ shmcat_write_span(struct shmcat_ring *r, void **p)
 		r->limit = floor + r->cap;
 		/* Taps must learn of the reservation before any byte of it
 		 * changes; the fence orders this store before our writes. */
-		atomic_store_explicit(&r->sh->reserve_end, r->limit,
-		    memory_order_relaxed);
+		store_relaxed64(&r->sh->reserve_end, r->limit);
 		fence_full();
 	}
 	*p = r->data + r->tail % r->cap;

@@ -137,7 +137,7 @@ wake_readers(struct shared *sh)
 	int i;
 
 	fence_full(); /* (C): our tail store before their flag */
-	if (atomic_load_explicit(&sh->readers_waiting, memory_order_relaxed) == 0)
+	if (load_relaxed32(&sh->readers_waiting) == 0)
 		return;
 	/* Only our slots' bits: the mask is in shared memory too. */
 	bits = atomic_exchange(&sh->readers_waiting, 0) &
@@ -166,7 +166,7 @@ wake_writer_if_room(struct shmcat_ring *r)
 	struct shared *sh = r->sh;
 
 	fence_full(); /* (D): our pos store before their flag */
-	if (!atomic_load_explicit(&sh->writer_waiting, memory_order_relaxed))
+	if (!load_relaxed32(&sh->writer_waiting))
 		return;
 	if (r->seen_tail - r->pos > r->cap / 2)
 		return;
