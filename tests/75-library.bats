@@ -110,3 +110,31 @@ C
 	LD_LIBRARY_PATH=$T run -0 --separate-stderr tmo "$T/clash" "$R"
 	assert_equal "$output" "timed out"
 }
+
+# lib_edges: "caller callee" for each pair of library files where the
+# first uses a global the second defines.
+lib_edges() {
+	local o f s t
+	declare -A def
+	for o in "$SHMCAT_BIN"/lib/*.o; do
+		f=$(basename "$o" .o)
+		for s in $(nm --defined-only -g "$o" | awk '{ print $3 }'); do
+			def[$s]=$f
+		done
+	done
+	for o in "$SHMCAT_BIN"/lib/*.o; do
+		f=$(basename "$o" .o)
+		for s in $(nm -u "$o" | awk '{ print $2 }'); do
+			t=${def[$s]:-}
+			[[ -n $t && $t != "$f" ]] && echo "$f $t"
+		done
+	done | sort -u
+}
+
+@test "no two library files call each other in a loop" {
+	local edges
+	edges=$(lib_edges)
+	[[ -n $edges ]] || _fail "found no calls between library files in $SHMCAT_BIN/lib"
+	run --separate-stderr tsort <<<"$edges"
+	assert_status "$status" 0 "tsort of the call graph (a loop: $stderr)"
+}
