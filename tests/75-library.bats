@@ -10,6 +10,10 @@ setup_file() {
 	shmcat_setup_file
 }
 
+# A sanitizer build's library needs its runtime in the program too
+# (make sanitize sets this).
+LINK_FLAGS=${SHMCAT_TEST_LDFLAGS:-}
+
 setup() {
 	shmcat_setup
 }
@@ -96,7 +100,7 @@ C
 @test "a program with the library's old internal names links statically and runs" {
 	write_clash_c
 	run -0 cc -std=c11 -Wall -I"$REPO/include" -o "$T/clash" "$T/clash.c" \
-		"$SHMCAT_BIN/libshmcat.a" -lpthread
+		"$SHMCAT_BIN/libshmcat.a" -lpthread $LINK_FLAGS
 	run -0 --separate-stderr tmo "$T/clash" "$R"
 	assert_equal "$output" "timed out"
 }
@@ -106,7 +110,7 @@ C
 	ln -sf "$(readlink -f "$SHMCAT_BIN/libshmcat.so.1")" "$T/libshmcat.so"
 	ln -sf "$(readlink -f "$SHMCAT_BIN/libshmcat.so.1")" "$T/libshmcat.so.1"
 	run -0 cc -std=c11 -Wall -I"$REPO/include" -o "$T/clash" "$T/clash.c" \
-		-L"$T" -lshmcat -lpthread
+		-L"$T" -lshmcat -lpthread $LINK_FLAGS
 	LD_LIBRARY_PATH=$T run -0 --separate-stderr tmo "$T/clash" "$R"
 	assert_equal "$output" "timed out"
 }
