@@ -1,8 +1,8 @@
 # shmcat - byte streams through a named POSIX shared-memory ring.
 .DELETE_ON_ERROR:
 
-VERSION = 1.0.0
-SOVERSION = 1
+VERSION = 2.0.0
+SOVERSION = 2
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin

@@ -50,7 +50,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define SHMCAT_VERSION "1.0.0"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of this header; shmcat_version() is the library's. */
+#define SHMCAT_VERSION_MAJOR 2
+#define SHMCAT_VERSION_MINOR 0
+#define SHMCAT_VERSION_PATCH 0
+#define SHMCAT_VERSION "2.0.0"
 
 /* Ring names: 1..SHMCAT_NAME_MAX of [A-Za-z0-9._-], not starting with '.' */
 #define SHMCAT_NAME_MAX 200
@@ -76,13 +84,16 @@ enum {
 	SHMCAT_EHANGUP,    /* a reader hung up (shmcat-out --hangup) */
 	SHMCAT_ERECORD,    /* record longer than the limit */
 	SHMCAT_EFULLREADERS, /* no free reader slot */
+	SHMCAT_EROLE,      /* the call does not belong to the handle's role */
+	SHMCAT_EFORKED,    /* the handle belongs to the process that forked us */
 	SHMCAT_ELAST
 };
 
 /* shmcat_wait_data() result meaning the stream ended cleanly. */
 #define SHMCAT_EOF 1
 
-enum shmcat_role { SHMCAT_WRITER, SHMCAT_READER, SHMCAT_INSPECT };
+/* No role is the default: a zeroed struct shmcat_opts is refused. */
+enum shmcat_role { SHMCAT_WRITER = 1, SHMCAT_READER, SHMCAT_INSPECT };
 
 /* How a writer ends its part of the stream (shmcat_close). */
 enum shmcat_end {
@@ -95,7 +106,7 @@ enum shmcat_end {
 
 /* shmcat_open flags */
 #define SHMCAT_O_FORCE 0x01    /* replace a stale, foreign or corrupt object */
-#define SHMCAT_O_NONBLOCK 0x02 /* remembered for wait calls with timeout -1 */
+#define SHMCAT_O_NONBLOCK 0x02 /* waits with timeout -1 return -EAGAIN */
 #define SHMCAT_O_LINES 0x04    /* writer: newline-terminated records */
 #define SHMCAT_O_NUL 0x08      /* writer: NUL-terminated records */
 #define SHMCAT_O_TAP 0x10      /* reader: observer, never holds writer back */
@@ -200,5 +211,11 @@ int shmcat_valid_name(const char *name);
 #define SHMCAT_PATH_MAX (SHMCAT_NAME_MAX + 17)
 int shmcat_path(const char *name, char *buf, size_t len);
 const char *shmcat_strerror(int code);
+/* The library's version, "MAJOR.MINOR.PATCH"; compare SHMCAT_VERSION. */
+const char *shmcat_version(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,8 @@
 load test_helper
 
 BIN=${SHMCAT_BIN:-$REPO/build}
+# The shared object's name: libshmcat.so.MAJOR, MAJOR from the Makefile.
+SO=libshmcat.so.$(sed -n 's/^SOVERSION = //p' "$REPO/Makefile")
 
 setup_file() {
 	# One install for the whole file; the last test uninstalls it.
@@ -49,21 +51,21 @@ present() {
 
 @test "install: programs, libraries, header and pkg-config file" {
 	present x /usr/bin/shmcat-in /usr/bin/shmcat-out /usr/bin/shmcat
-	present f /usr/lib/libshmcat.a /usr/lib/libshmcat.so.1 /usr/include/shmcat.h \
+	present f /usr/lib/libshmcat.a /usr/lib/$SO /usr/include/shmcat.h \
 	    /usr/lib/pkgconfig/shmcat.pc
 	present l /usr/lib/libshmcat.so
-	[[ $(readlink "$D/usr/lib/libshmcat.so") == libshmcat.so.1 ]]
+	[[ $(readlink "$D/usr/lib/libshmcat.so") == "$SO" ]]
 	cmp "$REPO/include/shmcat.h" "$D/usr/include/shmcat.h"
 	"$D/usr/bin/shmcat-in" --version | grep -qx 'shmcat-in [0-9.]*'
 }
 
-@test "install: libshmcat.so.1 has soname libshmcat.so.1 and exports the API" {
-	run readelf -d "$D/usr/lib/libshmcat.so.1"
+@test "install: libshmcat.so.N has soname libshmcat.so.N and exports the API" {
+	run readelf -d "$D/usr/lib/$SO"
 	[[ $status == 0 ]]
-	[[ $output == *"Library soname: [libshmcat.so.1]"* ]] ||
+	[[ $output == *"Library soname: [$SO]"* ]] ||
 	    { echo "# $output"; return 1; }
 	local sym syms
-	syms=$(readelf --dyn-syms -W "$D/usr/lib/libshmcat.so.1" | awk '$7 != "UND" { print $8 }')
+	syms=$(readelf --dyn-syms -W "$D/usr/lib/$SO" | awk '$7 != "UND" { print $8 }')
 	for sym in $(grep -oE '\bshmcat_[a-z_]+\(' "$REPO/include/shmcat.h" | tr -d '(' | sort -u); do
 		grep -qx "$sym" <<<"$syms" || { echo "# $sym is not exported"; return 1; }
 	done
@@ -159,8 +161,8 @@ EOF
 	cc -std=c11 -Wall -Werror -o "$T/hello" "$T/hello.c" \
 	    $(pkg-config --cflags --libs shmcat)
 	run readelf -d "$T/hello"
-	[[ $output == *"Shared library: [libshmcat.so.1]"* ]] ||
-	    { echo "# hello is not linked to libshmcat.so.1: $output"; return 1; }
+	[[ $output == *"Shared library: [$SO]"* ]] ||
+	    { echo "# hello is not linked to $SO: $output"; return 1; }
 
 	LD_LIBRARY_PATH=$D/usr/lib timeout 20 "$T/hello" "$P-hello"
 	[[ -e /dev/shm/shmcat.$P-hello ]] # kept for its reader

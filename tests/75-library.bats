@@ -6,6 +6,9 @@
 bats_require_minimum_version 1.5.0
 load test_helper
 
+# The shared object's name: libshmcat.so.MAJOR, MAJOR from the Makefile.
+SO=libshmcat.so.$(sed -n 's/^SOVERSION = //p' "$REPO/Makefile")
+
 setup_file() {
 	shmcat_setup_file
 }
@@ -84,7 +87,7 @@ C
 }
 
 @test "the shared library exports only shmcat_* names" {
-	run -0 nm -D --defined-only "$SHMCAT_BIN/libshmcat.so.1"
+	run -0 nm -D --defined-only "$SHMCAT_BIN/$SO"
 	local names
 	names=$(awk 'NF == 3 { print $3 }' <<<"$output" | grep -v '^shmcat_' || true)
 	assert_equal "$names" "" "exported names outside shmcat_*"
@@ -107,8 +110,8 @@ C
 
 @test "a program with the library's old internal names links dynamically and runs" {
 	write_clash_c
-	ln -sf "$(readlink -f "$SHMCAT_BIN/libshmcat.so.1")" "$T/libshmcat.so"
-	ln -sf "$(readlink -f "$SHMCAT_BIN/libshmcat.so.1")" "$T/libshmcat.so.1"
+	ln -sf "$(readlink -f "$SHMCAT_BIN/$SO")" "$T/libshmcat.so"
+	ln -sf "$(readlink -f "$SHMCAT_BIN/$SO")" "$T/$SO"
 	run -0 cc -std=c11 -Wall -I"$REPO/include" -o "$T/clash" "$T/clash.c" \
 		-L"$T" -lshmcat -lpthread $LINK_FLAGS
 	LD_LIBRARY_PATH=$T run -0 --separate-stderr tmo "$T/clash" "$R"
@@ -141,4 +144,326 @@ lib_edges() {
 	[[ -n $edges ]] || _fail "found no calls between library files in $SHMCAT_BIN/lib"
 	run --separate-stderr tsort <<<"$edges"
 	assert_status "$status" 0 "tsort of the call graph (a loop: $stderr)"
+}
+
+# cc_lib NAME: build $T/NAME.c against the archive, warnings fatal.
+cc_lib() {
+	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+		-I"$REPO/include" -o "$T/$1" "$T/$1.c" "$SHMCAT_BIN/libshmcat.a" \
+		-lpthread
+}
+
+# Options that cannot be misread (issue 14, item 4).
+
+@test "options: a zero-initialised struct shmcat_opts has no role and is refused" {
+	cat >"$T/zero.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {0};
+	struct shmcat_ring *r = NULL;
+	struct shmcat_error err;
+	int rc = shmcat_open(argv[argc - 1], &o, &r, &err);
+
+	printf("%d %s %d\n", rc == -EINVAL, err.call, r == NULL);
+	return 0;
+}
+C
+	cc_lib zero
+	run -0 --separate-stderr tmo "$T/zero" "$R"
+	assert_equal "$output" "1 role 1"
+	assert_no_ring "$R"
+}
+
+@test "options: NULL options are refused with -EINVAL" {
+	cat >"$T/null.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_ring *r = NULL;
+	int rc = shmcat_open(argv[argc - 1], NULL, &r, NULL);
+
+	printf("%s\n", rc == -EINVAL && r == NULL ? "refused" : "accepted");
+	return 0;
+}
+C
+	cc_lib null
+	run -0 --separate-stderr tmo "$T/null" "$R"
+	assert_equal "$output" "refused"
+	assert_no_ring "$R"
+}
+
+@test "options: SHMCAT_O_NONBLOCK makes waits with timeout -1 return -EAGAIN at once" {
+	cat >"$T/nb.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER, .size = 4096,
+	    .flags = SHMCAT_O_NONBLOCK};
+	struct shmcat_ring *w, *r;
+	void *p;
+	size_t n;
+
+	if (shmcat_open(argv[argc - 1], &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[argc - 1], &o, &r, NULL) != 0)
+		return 11;
+	printf("empty: %s\n", shmcat_strerror(shmcat_wait_data(r, -1)));
+	n = shmcat_write_span(w, &p);
+	memset(p, 'x', n);
+	shmcat_write_commit(w, n);
+	printf("full: %s\n", shmcat_strerror(shmcat_wait_space(w, -1)));
+	printf("record: %s\n",
+	    shmcat_strerror(shmcat_write_record(w, "y", 1, -1)));
+	shmcat_close(w, SHMCAT_INTERRUPTED);
+	shmcat_close(r, SHMCAT_HANGUP);
+	return 0;
+}
+C
+	cc_lib nb
+	local t0
+	t0=$(now_us)
+	run -0 --separate-stderr tmo "$T/nb" "$R"
+	assert_within "$t0" 5000 "three non-blocking waits"
+	assert_equal "$output" "$(printf '%s\n' \
+		"empty: $(strerror EAGAIN)" "full: $(strerror EAGAIN)" \
+		"record: $(strerror EAGAIN)")"
+}
+
+# strerror NAME: the C library's words for errno NAME.
+strerror() {
+	perl -MPOSIX -e '$! = POSIX->can($ARGV[0])->(); print "$!"' "$1"
+}
+
+@test "shmcat_strerror has its own words for every code the library returns" {
+	cat >"$T/words.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include "shmcat.h"
+int main(void)
+{
+	int code, bad = 0;
+
+	for (code = SHMCAT_EBASE + 1; code < SHMCAT_ELAST; code++) {
+		const char *s = shmcat_strerror(-code);
+		if (s == NULL || *s == '\0' || strstr(s, "Unknown error")) {
+			printf("%d: '%s'\n", code, s ? s : "(null)");
+			bad = 1;
+		}
+	}
+	printf("EOF: %s\n", shmcat_strerror(SHMCAT_EOF));
+	printf("ETIMEDOUT: %s\n", shmcat_strerror(-110));
+	return bad;
+}
+C
+	cc_lib words
+	run -0 --separate-stderr tmo "$T/words"
+	assert_equal "$output" "$(printf '%s\n' "EOF: end of stream" \
+		"ETIMEDOUT: $(strerror ETIMEDOUT)")"
+}
+
+@test "a handle used in the wrong role is refused with SHMCAT_EROLE" {
+	cat >"$T/role.c" <<'C'
+#include <stdio.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w, *r, *i;
+	struct shmcat_status st;
+	const void *cp;
+	void *p = &o;
+	char buf[8];
+	uint64_t sk;
+	size_t n;
+
+	if (shmcat_open(argv[argc - 1], &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[argc - 1], &o, &r, NULL) != 0)
+		return 11;
+	o.role = SHMCAT_INSPECT;
+	if (shmcat_open(argv[argc - 1], &o, &i, NULL) != 0)
+		return 12;
+	n = shmcat_write_span(r, &p);
+	printf("%zu %d ", n, p == NULL);
+	printf("%s, ", shmcat_strerror(shmcat_write_commit(r, 1)));
+	printf("%s, ", shmcat_strerror(shmcat_wait_space(r, 0)));
+	printf("%s, ", shmcat_strerror(shmcat_write_record(i, "x", 1, 0)));
+	cp = &o;
+	n = shmcat_read_span(w, &cp);
+	printf("%zu %d ", n, cp == NULL);
+	printf("%s, ", shmcat_strerror(shmcat_read_commit(w, 1)));
+	printf("%s, ", shmcat_strerror(shmcat_wait_data(i, 0)));
+	printf("%s, ", shmcat_strerror((int)shmcat_tap_read(w, buf, 8, &sk)));
+	printf("%d\n", shmcat_status(w, &st) == 0 && shmcat_status(r, &st) == 0);
+	printf("%s\n", shmcat_strerror(-SHMCAT_EROLE));
+	shmcat_close(i, SHMCAT_END);
+	shmcat_close(w, SHMCAT_END);
+	return shmcat_wait_data(r, 5000) == SHMCAT_EOF &&
+	    shmcat_close(r, SHMCAT_END) == 0 ? 0 : 13;
+}
+C
+	cc_lib role
+	run -0 --separate-stderr tmo "$T/role" "$R"
+	local e
+	e=$(sed -n 2p <<<"$output")
+	assert_match "$e" "role" "SHMCAT_EROLE's words"
+	assert_equal "${lines[0]}" "0 1 $e, $e, $e, 0 1 $e, $e, $e, 1"
+}
+
+# C++ and versions (item 5).
+
+@test "a C++ program includes shmcat.h, links and runs" {
+	cat >"$T/cxx.cc" <<'C'
+#include <shmcat.h>
+#include <cstdio>
+#include <cstring>
+int main(int argc, char **argv)
+{
+	shmcat_opts o = {};
+	o.role = SHMCAT_WRITER;
+	shmcat_ring *w;
+	void *p;
+	if (shmcat_open(argv[argc - 1], &o, &w, nullptr) != 0)
+		return 10;
+	if (shmcat_write_span(w, &p) < 3)
+		return 11;
+	std::memcpy(p, "c+\n", 3);
+	shmcat_write_commit(w, 3);
+	std::printf("%d.%d.%d %s\n", SHMCAT_VERSION_MAJOR, SHMCAT_VERSION_MINOR,
+	    SHMCAT_VERSION_PATCH, shmcat_version());
+	return shmcat_close(w, SHMCAT_END);
+}
+C
+	command -v g++ >/dev/null || skip "g++ is missing"
+	run -0 g++ -std=c++11 -Wall -Wextra -Werror -I"$REPO/include" \
+		-o "$T/cxx" "$T/cxx.cc" "$SHMCAT_BIN/libshmcat.a" -lpthread
+	run -0 --separate-stderr tmo "$T/cxx" "$R"
+	local v
+	v=$(sed -n 's/^#define SHMCAT_VERSION "\(.*\)"$/\1/p' "$REPO/include/shmcat.h")
+	assert_match "$v" '^[0-9]+\.[0-9]+\.[0-9]+$' "SHMCAT_VERSION"
+	assert_equal "$output" "$v $v"
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" "c+"
+}
+
+@test "the version macros, shmcat_version() and the Makefile agree" {
+	local mk major
+	mk=$(sed -n 's/^VERSION = //p' "$REPO/Makefile")
+	run -0 grep -c "^#define SHMCAT_VERSION_\(MAJOR\|MINOR\|PATCH\) [0-9]" \
+		"$REPO/include/shmcat.h"
+	assert_equal "$output" 3
+	# The soname policy (shmcat_open(3)): the soname is the major version.
+	major=$(sed -n 's/^#define SHMCAT_VERSION_MAJOR //p' "$REPO/include/shmcat.h")
+	assert_equal "$SO" "libshmcat.so.$major" "soname"
+	assert_equal "${mk%%.*}" "$major" "the Makefile's major version"
+	run -0 --separate-stderr tmo "$SHMCAT_IN" --version
+	assert_equal "$output" "shmcat-in $mk"
+}
+
+# fork(): a handle belongs to the process that opened it (item 3).
+
+# A writer that forks after its first line.  The child tries the
+# inherited handle, closes it and leaves (or, with "stay", keeps it and
+# stays alive until killed); the parent then writes its second line and ends the
+# stream (or, with "stay", waits to be killed).
+write_fork_c() {
+	cat >"$T/fork.c" <<'C'
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "shmcat.h"
+
+static int
+put(struct shmcat_ring *w, const char *s)
+{
+	void *p;
+
+	if (shmcat_write_span(w, &p) < strlen(s))
+		return -1;
+	memcpy(p, s, strlen(s));
+	return shmcat_write_commit(w, strlen(s));
+}
+
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w;
+	int stay = argc > 2, st;
+	pid_t pid;
+	void *p = &o;
+
+	if (shmcat_open(argv[1], &o, &w, NULL) != 0 || put(w, "before\n") != 0)
+		return 10;
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		size_t n = shmcat_write_span(w, &p);
+		int commit = shmcat_write_commit(w, 1);
+		int wait = shmcat_wait_space(w, 0);
+		int close = stay ? 0 : shmcat_close(w, SHMCAT_END);
+
+		printf("child: %zu %d %s, %s, %d\n", n, p == NULL,
+		    shmcat_strerror(commit), shmcat_strerror(wait), close);
+		fflush(stdout);
+		if (stay)
+			pause();
+		_exit(0);
+	}
+	if (stay) {
+		printf("%ld %ld\n", (long)getpid(), (long)pid);
+		fflush(stdout);
+		pause();
+	}
+	if (waitpid(pid, &st, 0) != pid || st != 0)
+		return 11;
+	if (put(w, "after\n") != 0)
+		return 12;
+	printf("parent: ok\n");
+	return shmcat_close(w, SHMCAT_END) == 0 ? 0 : 13;
+}
+C
+	cc_lib fork
+}
+
+@test "fork: the child's inherited writer handle is refused and its close leaves the stream alone" {
+	write_fork_c
+	spawn "$SHMCAT_OUT" "$R" >"$T/out" 2>"$T/out.err"
+	local rp=$BG_PID
+	wait_until ring_exists "$R"
+	run -0 --separate-stderr tmo "$T/fork" "$R"
+	local e="handle belongs to the parent process"
+	assert_equal "$output" "$(printf '%s\n' "child: 0 1 $e, $e, 0" "parent: ok")"
+	assert_job "$rp" 0 "shmcat-out"
+	assert_equal "$(cat "$T/out")" $'before\nafter'
+	assert_no_ring "$R"
+}
+
+@test "fork: a child that stays alive does not hide its parent's death from readers" {
+	write_fork_c
+	spawn "$T/fork" "$R" stay >"$T/pids"
+	local wp=$BG_PID pids
+	wait_until file_size_ge "$T/pids" 5
+	wait_until -t 5 grep -q '^[0-9]* [0-9]*$' "$T/pids"
+	read -r -a pids < <(grep '^[0-9]* [0-9]*$' "$T/pids")
+	kill -KILL "${pids[0]}"
+	assert_job "$wp" 137 "the forking writer after kill -9"
+	run_file "$T/out" "$SHMCAT_OUT" -t 10 "$R"
+	pid_alive "${pids[1]}" || _fail "the child should still be alive"
+	kill -KILL "${pids[1]}"
+	assert_status "$status" 3 "shmcat-out"
+	assert_stderr "died"
+	assert_equal "$(cat "$T/out")" "before"
+	assert_no_ring "$R"
 }

@@ -1,4 +1,4 @@
-/* error.c - words for the error codes the library returns. */
+/* error.c - words for the error codes the library returns; its version. */
 #include <string.h>
 
 #include "shmcat_int.h"
@@ -17,14 +17,28 @@ static const char *const messages[] = {
 	[SHMCAT_EHANGUP - SHMCAT_EBASE] = "a reader hung up",
 	[SHMCAT_ERECORD - SHMCAT_EBASE] = "record longer than the limit",
 	[SHMCAT_EFULLREADERS - SHMCAT_EBASE] = "no free reader slot",
+	[SHMCAT_EROLE - SHMCAT_EBASE] = "call does not match the handle's role",
+	[SHMCAT_EFORKED - SHMCAT_EBASE] = "handle belongs to the parent process",
 };
+
+_Static_assert(sizeof(messages) / sizeof(messages[0]) ==
+    SHMCAT_ELAST - SHMCAT_EBASE, "a SHMCAT_E* code has no message");
 
 const char *
 shmcat_strerror(int code)
 {
 	int e = code < 0 ? -code : code;
 
+	/* Positive: not an error but wait_data's end (1 is not EPERM). */
+	if (code == SHMCAT_EOF)
+		return "end of stream";
 	if (e > SHMCAT_EBASE && e < SHMCAT_ELAST)
 		return messages[e - SHMCAT_EBASE];
 	return strerror(e);
+}
+
+const char *
+shmcat_version(void)
+{
+	return SHMCAT_VERSION;
 }

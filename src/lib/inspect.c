@@ -57,10 +57,14 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 {
 	struct shared *sh = r->sh;
 	static const char *const modes[] = {"unset", "bytes", "lines", "nul"};
-	uint32_t mode = atomic_load(&sh->record_mode), i;
-	uint64_t ev = atomic_load(&sh->writer_events);
+	uint32_t mode, i;
+	uint64_t ev;
 	int rc;
 
+	if (r->forked) /* any role may look, but only from its own process */
+		return -SHMCAT_EFORKED;
+	mode = atomic_load(&sh->record_mode);
+	ev = atomic_load(&sh->writer_events);
 	memset(st, 0, sizeof(*st));
 	st->capacity = r->cap;
 	st->object_size = SHMCAT_HDR_SIZE + r->cap;

@@ -273,9 +273,13 @@ tap_skip(struct shmcat_ring *r, uint64_t to, uint64_t *skipped)
 ssize_t
 shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 {
-	uint64_t tail = load_acquire64(&r->sh->tail), oldest;
+	uint64_t tail, oldest;
 	size_t len, drop;
+	int rc;
 
+	if ((rc = handle_check(r, SHMCAT_READER)) != 0)
+		return rc;
+	tail = load_acquire64(&r->sh->tail);
 	oldest = load_relaxed64(&r->sh->reserve_end);
 	/* The writer reserves before it commits: tail beyond the
 	 * reservation was scribbled, and stale bytes would look new. */
@@ -357,9 +361,13 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 {
 	struct shared *sh = r->sh;
 	uint32_t bit = 1u << r->slot;
-	int64_t deadline = deadline_of(timeout_ms);
+	int64_t deadline;
 	int rc;
 
+	if ((rc = handle_check(r, SHMCAT_READER)) != 0)
+		return rc;
+	timeout_ms = effective_timeout(r, timeout_ms);
+	deadline = deadline_of(timeout_ms);
 	if (timeout_ms != 0 && spin_until(r, has_data))
 		return peek(r) < 0 ? -SHMCAT_ECORRUPT : 0;
 	for (;;) {

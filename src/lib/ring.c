@@ -155,6 +155,10 @@ shmcat_write_span(struct shmcat_ring *r, void **p)
 {
 	uint64_t floor;
 
+	if (r->role != SHMCAT_WRITER) { /* commit and wait say why */
+		*p = NULL;
+		return 0;
+	}
 	/* Re-scan the cursors only when half our known space is used:
 	 * amortised over many commits, yet spans stay large. */
 	if (r->limit - r->tail < r->cap / 2) {
@@ -173,6 +177,10 @@ shmcat_write_span(struct shmcat_ring *r, void **p)
 int
 shmcat_write_commit(struct shmcat_ring *r, size_t n)
 {
+	int rc;
+
+	if ((rc = handle_check(r, SHMCAT_WRITER)) != 0)
+		return rc;
 	if (n > r->limit - r->tail)
 		return -EINVAL;
 	/* Only we move tail: if it moved, a peer scribbled on it, and the
@@ -189,8 +197,13 @@ shmcat_write_commit(struct shmcat_ring *r, size_t n)
 size_t
 shmcat_read_span(struct shmcat_ring *r, const void **p)
 {
-	uint64_t tail = load_acquire64(&r->sh->tail); /* (A) */
+	uint64_t tail;
 
+	if (r->role != SHMCAT_READER) { /* commit and wait say why */
+		*p = NULL;
+		return 0;
+	}
+	tail = load_acquire64(&r->sh->tail); /* (A) */
 	if (check_distance(r->pos, tail, r->cap) != 0) {
 		r->seen_tail = r->pos; /* report corruption via wait_data */
 		*p = NULL;
@@ -204,6 +217,10 @@ shmcat_read_span(struct shmcat_ring *r, const void **p)
 int
 shmcat_read_commit(struct shmcat_ring *r, size_t n)
 {
+	int rc;
+
+	if ((rc = handle_check(r, SHMCAT_READER)) != 0)
+		return rc;
 	if (n > r->seen_tail - r->pos)
 		return -EINVAL;
 	r->pos += n;

@@ -11,6 +11,16 @@
  * Every attached process holds a shared lock on LOCK_ATTACH.  Removing a
  * ring takes it exclusively, so a ring in use is never removed; after
  * locking, an attacher checks the name still leads to its object.
+ *
+ * A handle belongs to the process that opened it.  Liveness is an OFD
+ * lock, which belongs to the open file description, and fork() shares
+ * that: a child that kept the descriptor would keep a dead parent's
+ * roles "alive", and a child that closed the handle would end the
+ * parent's stream.  So a pthread_atfork child handler walks this
+ * process's list of handles, unmaps and closes them in the child (the
+ * locks stay with the parent's references) and takes their role away;
+ * every later call on them returns -SHMCAT_EFORKED and shmcat_close
+ * only frees the child's copy.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -25,6 +35,10 @@
 
 #include "barrier.h"
 #include "shmcat_int.h"
+
+static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t handles_once = PTHREAD_ONCE_INIT;
+static struct shmcat_ring *handles; /* this process's open handles */
 
 static int
 fail(struct shmcat_error *err, const char *call, int code)
@@ -255,6 +269,70 @@ unmap_ring(struct shmcat_ring *r)
 	r->fd = -1;
 }
 
+static void
+handles_prepare(void)
+{
+	pthread_mutex_lock(&handles_lock);
+}
+
+static void
+handles_parent(void)
+{
+	pthread_mutex_unlock(&handles_lock);
+}
+
+/* In the child, after fork(): only this thread runs. */
+static void
+handles_child(void)
+{
+	struct shmcat_ring *r;
+
+	/* A mapping holds the open file too: both must go for the parent's
+	 * locks to die with the parent. */
+	for (r = handles; r != NULL; r = r->next) {
+		unmap_ring(r); /* our references only: the locks stay */
+		r->role = 0;
+		r->forked = 1;
+	}
+	handles = NULL;
+	pthread_mutex_unlock(&handles_lock);
+}
+
+static void
+handles_init(void)
+{
+	(void)pthread_atfork(handles_prepare, handles_parent, handles_child);
+}
+
+/* Callers hold handles_lock. */
+static void
+handles_add(struct shmcat_ring *r)
+{
+	r->prev = NULL;
+	r->next = handles;
+	if (handles)
+		handles->prev = r;
+	handles = r;
+}
+
+/* Free a handle of this process: out of the list and its descriptor
+ * closed in one step, so a concurrent fork() either closes the child's
+ * copy or has none to inherit. */
+static void
+release_handle(struct shmcat_ring *r)
+{
+	pthread_mutex_lock(&handles_lock);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		handles = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	unmap_ring(r);
+	pthread_mutex_unlock(&handles_lock);
+	free(r);
+}
+
 /* Remove a bad object under --force, so a fresh ring can take its name. */
 static int
 force_replace(struct shmcat_ring *r, int why)
@@ -327,17 +405,15 @@ open_object(struct shmcat_ring *r, const struct shmcat_opts *o,
 	return fail(err, "shm_open", -EAGAIN);
 }
 
-int
-shmcat_open(const char *name, const struct shmcat_opts *o,
+/* The body of shmcat_open, under handles_lock: a fork() in another
+ * thread meanwhile would leave our descriptor open in its child. */
+static int
+open_handle(const char *name, const struct shmcat_opts *o,
     struct shmcat_ring **ringp, struct shmcat_error *err)
 {
 	struct shmcat_ring *r;
 	int rc;
 
-	if (err)
-		memset(err, 0, sizeof(*err));
-	if (!shmcat_valid_name(name))
-		return fail(err, "name", -EINVAL);
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return fail(err, "malloc", -ENOMEM);
 	r->fd = -1;
@@ -371,6 +447,31 @@ shmcat_open(const char *name, const struct shmcat_opts *o,
 	}
 	*ringp = r;
 	return 0;
+}
+
+int
+shmcat_open(const char *name, const struct shmcat_opts *o,
+    struct shmcat_ring **ringp, struct shmcat_error *err)
+{
+	int rc;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (o == NULL || ringp == NULL)
+		return fail(err, "opts", -EINVAL);
+	if (o->role != SHMCAT_WRITER && o->role != SHMCAT_READER &&
+	    o->role != SHMCAT_INSPECT)
+		return fail(err, "role", -EINVAL);
+	if (!shmcat_valid_name(name))
+		return fail(err, "name", -EINVAL);
+	if ((rc = pthread_once(&handles_once, handles_init)) != 0)
+		return fail(err, "pthread_once", -rc);
+	pthread_mutex_lock(&handles_lock);
+	rc = open_handle(name, o, ringp, err);
+	if (rc == 0)
+		handles_add(*ringp);
+	pthread_mutex_unlock(&handles_lock);
+	return rc;
 }
 
 /* Is the stream over and delivered, so the ring can go?  Either a reader
@@ -409,13 +510,17 @@ shmcat_close(struct shmcat_ring *r, enum shmcat_end how)
 {
 	if (r == NULL)
 		return 0;
+	if (r->forked) { /* the stream is the parent's business */
+		unmap_ring(r);
+		free(r);
+		return 0;
+	}
 	if (r->role == SHMCAT_WRITER)
 		writer_detach(r, how);
 	else if (r->role == SHMCAT_READER)
 		reader_detach(r, how);
 	remove_if_finished(r);
-	unmap_ring(r);
-	free(r);
+	release_handle(r);
 	return 0;
 }
 
@@ -445,8 +550,7 @@ shmcat_remove(const char *name, int force, struct shmcat_error *err)
 		return fail(err, "remove", -SHMCAT_EBUSY);
 	}
 	rc = unlink_if_same(r);
-	unmap_ring(r);
-	free(r);
+	release_handle(r);
 	return rc < 0 ? fail(err, "shm_unlink", rc) : 0;
 }
 

@@ -113,7 +113,8 @@ struct shmcat_ring {
 	size_t map_len;
 	int fd;
 	uint64_t cap;
-	enum shmcat_role role;
+	enum shmcat_role role; /* 0 in a forked child: every call refused */
+	int forked;	     /* inherited through fork(): see shm.c */
 	unsigned flags;
 	int created;
 	int slot;	     /* reader slot or writer slot index, or -1 */
@@ -128,8 +129,27 @@ struct shmcat_ring {
 	void *log_ctx;
 	const volatile int *interrupt;
 	void *robust_links[2]; /* record writer: see record.c */
+	struct shmcat_ring *next, *prev; /* this process's open handles */
 	char name[SHMCAT_NAME_MAX + 1];
 };
+
+/* 0 if r may make a call of this role; else why not.  A forked child's
+ * copy has no role left, so this one compare also refuses it. */
+static inline int
+handle_check(const struct shmcat_ring *r, enum shmcat_role role)
+{
+	if (r->role == role)
+		return 0;
+	return r->forked ? -SHMCAT_EFORKED : -SHMCAT_EROLE;
+}
+
+/* SHMCAT_O_NONBLOCK: a wait "for ever" is a wait of 0 ms. */
+static inline int
+effective_timeout(const struct shmcat_ring *r, int timeout_ms)
+{
+	return timeout_ms < 0 && (r->flags & SHMCAT_O_NONBLOCK) ? 0 :
+	    timeout_ms;
+}
 
 #define LOG(r, ...)                                                         \
 	do {                                                                \

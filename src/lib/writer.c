@@ -259,6 +259,9 @@ shmcat_write_record(struct shmcat_ring *r, const void *buf, size_t n,
 	void *p;
 	int rc;
 
+	if ((rc = handle_check(r, SHMCAT_WRITER)) != 0)
+		return rc;
+	timeout_ms = effective_timeout(r, timeout_ms);
 	if (n > r->cap || n > SHMCAT_RECORD_MAX)
 		return -SHMCAT_ERECORD;
 	if (records(r) &&
@@ -303,10 +306,14 @@ int
 shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 {
 	struct shared *sh = r->sh;
-	int64_t deadline = deadline_of(timeout_ms);
+	int64_t deadline;
 	uint64_t floor;
 	int rc;
 
+	if ((rc = handle_check(r, SHMCAT_WRITER)) != 0)
+		return rc;
+	timeout_ms = effective_timeout(r, timeout_ms);
+	deadline = deadline_of(timeout_ms);
 	if (timeout_ms != 0 && spin_until(r, space_appeared) && has_space(r))
 		return 0;
 	for (;;) {
