@@ -30,17 +30,18 @@ endif
 B = build
 LIBOBJ = $(B)/lib/name.o $(B)/lib/error.o $(B)/lib/lock.o $(B)/lib/shm.o \
 	$(B)/lib/ring.o $(B)/lib/wait.o $(B)/lib/reader.o $(B)/lib/writer.o \
-	$(B)/lib/inspect.o
+	$(B)/lib/inspect.o $(B)/lib/bridge.o
 TOOLOBJ = $(B)/tools/message.o $(B)/tools/parse.o $(B)/tools/options.o \
 	$(B)/tools/signals.o $(B)/tools/meter.o $(B)/tools/filter.o
 PROGS = $(B)/shmcat-in $(B)/shmcat-out $(B)/shmcat
 UNITS = $(B)/test_ring $(B)/hostile
+EXAMPLES = $(B)/examples/producer $(B)/examples/consumer $(B)/examples/evloop
 LIBHDRS = include/shmcat.h $(wildcard src/lib/*.h)
 TOOLHDRS = include/shmcat.h $(wildcard src/tools/*.h)
 
 all: $(PROGS) $(B)/libshmcat.so.$(SOVERSION) $(B)/shmcat.pc
 
-$(B) $(B)/lib $(B)/tools:
+$(B) $(B)/lib $(B)/tools $(B)/examples:
 	mkdir -p $@
 
 $(B)/lib/%.o: src/lib/%.c $(LIBHDRS) | $(B)/lib
@@ -74,6 +75,12 @@ $(B)/shmcat-out: $(B)/tools/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a
 $(B)/shmcat: $(B)/tools/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
 
+# examples/: programs that use the library as its users would.
+$(B)/examples/%: examples/%.c $(B)/libshmcat.a include/shmcat.h | $(B)/examples
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libshmcat.a $(LDLIBS)
+
+examples: $(EXAMPLES)
+
 $(B)/test_ring: tests/unit/test_ring.c $(B)/libshmcat.a $(LIBHDRS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit/test_ring.c $(B)/libshmcat.a $(LDLIBS)
 
@@ -89,9 +96,15 @@ $(B)/shmcat.pc: shmcat.pc.in | $(B)
 # The README's test command.  Builds everything, runs the C unit tests,
 # the bats suite (tests/run installs bats-core if it is missing), the
 # model check of the ring protocol with its mutants (model/check installs
-# spin), and the benchmark at a tiny size, only to keep it working.
-check: all $(UNITS)
+# spin), and the benchmark at a tiny size, only to keep it working.  The
+# examples run first, a producer and a consumer on one ring, then the
+# event loop (tests/75-library.bats runs them more thoroughly).
+check: all $(UNITS) $(EXAMPLES)
 	$(B)/test_ring
+	n=check-$$$$; timeout 20 $(B)/examples/consumer $$n & \
+	    timeout 20 $(B)/examples/producer $$n 100000 && wait $$!
+	n=check-ev-$$$$; timeout 20 $(B)/examples/evloop $$n </dev/null & \
+	    timeout 20 $(B)/examples/producer $$n 100000 && wait $$!
 	tests/run
 	model/check
 	model/check --mutants
@@ -159,4 +172,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan
 
-.PHONY: all check sanitize bench model demo install uninstall clean
+.PHONY: all examples check sanitize bench model demo install uninstall clean

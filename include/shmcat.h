@@ -165,6 +165,21 @@ int shmcat_wait_data(struct shmcat_ring *r, int timeout_ms);
 ssize_t shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n,
     uint64_t *skipped);
 
+/*
+ * Event loops: a bridge turns a reader handle into a file descriptor
+ * that poll/epoll report readable once at least min bytes are unread
+ * (or the stream has ended).  Then drain the ring with the span calls,
+ * ask shmcat_wait_data(r, 0) how the stream stands, and re-arm.  A
+ * writer tells "full" (-EAGAIN) from "hung up" (-SHMCAT_EHANGUP) with
+ * shmcat_wait_space(w, 0).  See shmcat_bridge_open(3).
+ */
+struct shmcat_bridge;
+int shmcat_bridge_open(struct shmcat_ring *r, size_t min,
+    struct shmcat_bridge **bp);
+int shmcat_bridge_fd(const struct shmcat_bridge *b);
+int shmcat_bridge_rearm(struct shmcat_bridge *b);
+int shmcat_bridge_close(struct shmcat_bridge *b);
+
 /* Per-handle counters, for --stats. */
 struct shmcat_counters {
 	uint64_t bytes;	   /* committed by this handle */

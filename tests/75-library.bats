@@ -467,3 +467,114 @@ C
 	assert_equal "$(cat "$T/out")" "before"
 	assert_no_ring "$R"
 }
+
+# examples/ (item 2): built here from the source, as a user would.
+build_example() {
+	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+		-I"$REPO/include" -o "$T/$1" "$REPO/examples/$1.c" \
+		"$SHMCAT_BIN/libshmcat.a" -lpthread
+}
+
+@test "examples: producer and consumer, and each with the filters" {
+	build_example producer
+	build_example consumer
+	spawn "$T/consumer" "$R" >"$T/out" 2>"$T/err"
+	local rp=$BG_PID
+	run -0 --separate-stderr tmo "$T/producer" "$R" 200000
+	assert_job "$rp" 0 "consumer"
+	assert_equal "$(cat "$T/out")" "200000 records"
+	# The producer's records are lines: shmcat-out prints them.
+	run -0 --separate-stderr tmo "$T/producer" "$R" 3
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "${#lines[@]}" 3
+	assert_match "${lines[2]}" '^record 2 +$'
+	# And the consumer reads what shmcat-in writes in that format.
+	local i
+	for i in 0 1 2 3; do printf 'record %-56d\n' "$i"; done >"$T/recs"
+	run -0 --separate-stderr tmo "$SHMCAT_IN" "$R" <"$T/recs"
+	run -0 --separate-stderr tmo "$T/consumer" "$R"
+	assert_equal "$output" "4 records"
+	assert_no_ring "$R"
+}
+
+@test "examples: the event loop sees the ring and its other descriptor" {
+	build_example producer
+	build_example evloop
+	spawn "$T/evloop" "$R" < <(printf 'one\ntwo\n') >"$T/out" 2>"$T/err"
+	local ep=$BG_PID
+	run -0 --separate-stderr tmo "$T/producer" "$R" 100000
+	assert_job "$ep" 0 "evloop"
+	assert_equal "$(cat "$T/out")" "100000 records, 2 lines"
+	assert_no_ring "$R"
+}
+
+# The bridge (item 6): readable at min bytes or at the end, not before.
+@test "bridge: the descriptor is readable once min bytes are unread, and at the end" {
+	cat >"$T/bridge.c" <<'C'
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include "shmcat.h"
+
+static struct shmcat_ring *w;
+
+static void
+put(size_t n)
+{
+	void *p;
+
+	if (shmcat_write_span(w, &p) >= n) {
+		memset(p, 'x', n);
+		shmcat_write_commit(w, n);
+	}
+}
+
+static int
+readable(struct shmcat_bridge *b, int ms)
+{
+	struct pollfd pfd = {.fd = shmcat_bridge_fd(b), .events = POLLIN};
+
+	return poll(&pfd, 1, ms);
+}
+
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_bridge *b;
+	struct shmcat_ring *r;
+	const void *p;
+
+	if (shmcat_open(argv[argc - 1], &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[argc - 1], &o, &r, NULL) != 0)
+		return 11;
+	printf("writer: %s\n", shmcat_strerror(shmcat_bridge_open(w, 1, &b)));
+	if (shmcat_bridge_open(r, 100, &b) != 0)
+		return 12;
+	put(60);
+	printf("60 bytes: %d\n", readable(b, 300));
+	put(40);
+	printf("100 bytes: %d\n", readable(b, 10000));
+	shmcat_read_commit(r, shmcat_read_span(r, &p));
+	printf("drained: %s\n", shmcat_strerror(shmcat_wait_data(r, 0)));
+	shmcat_bridge_rearm(b);
+	printf("re-armed: %d\n", readable(b, 300));
+	put(10);
+	shmcat_close(w, SHMCAT_END);
+	printf("ended: %d\n", readable(b, 10000));
+	shmcat_read_commit(r, shmcat_read_span(r, &p));
+	printf("then: %s\n", shmcat_strerror(shmcat_wait_data(r, 0)));
+	shmcat_bridge_close(b);
+	return shmcat_close(r, SHMCAT_END);
+}
+C
+	cc_lib bridge
+	run -0 --separate-stderr tmo "$T/bridge" "$R"
+	assert_equal "$output" "$(printf '%s\n' \
+		"writer: call does not match the handle's role" \
+		"60 bytes: 0" "100 bytes: 1" "drained: $(strerror EAGAIN)" \
+		"re-armed: 0" "ended: 1" "then: end of stream")"
+	assert_no_ring "$R"
+}

@@ -407,3 +407,44 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 			return rc;
 	}
 }
+
+/*
+ * For a bridge thread (bridge.c): sleep until at least min bytes lie
+ * beyond pos, the stream ends, the positions turn impossible, or *stop
+ * is set; 1 if there is something to report, 0 if stopped.  s is the
+ * thread's private copy of the handle: the caller's thread owns the
+ * cursor and the counters, so this reads only shared state.
+ */
+static int
+beyond(struct shmcat_ring *s, uint64_t pos, size_t min)
+{
+	uint64_t tail = load_acquire64(&s->sh->tail);
+
+	return (int64_t)(tail - pos) < 0 || tail - pos >= min ||
+	    end_of_stream(s) != 0;
+}
+
+int
+reader_wait_beyond(struct shmcat_ring *s, uint64_t pos, size_t min,
+    const _Atomic int *stop)
+{
+	struct shared *sh = s->sh;
+	uint32_t bit = 1u << s->slot;
+	int rc, ready;
+
+	while (!atomic_load(stop)) {
+		if (beyond(s, pos, min))
+			return 1;
+		atomic_fetch_or(&sh->readers_waiting, bit); /* (C) */
+		fence_full();
+		ready = beyond(s, pos, min);
+		if (!ready && !atomic_load(stop))
+			rc = sleep_on(s, &sh->readers[s->slot].wake, -1);
+		else
+			rc = 0;
+		atomic_fetch_and(&sh->readers_waiting, ~bit);
+		if (ready || rc == -SHMCAT_ECORRUPT)
+			return 1; /* the caller's wait_data says what */
+	}
+	return 0;
+}

@@ -160,6 +160,7 @@ effective_timeout(const struct shmcat_ring *r, int timeout_ms)
 /*
  * Who calls whom (each file uses only those listed below it; no loops):
  *
+ *	bridge.c   a reader's ring bridged to a pipe      -> reader, wait
  *	shm.c      lifecycle: open, close, remove       -> writer, reader, ring, lock, name
  *	inspect.c  status and list                       -> ring, lock
  *	writer.c   writer attach/detach, wait for space  -> reader, ring, wait, lock
@@ -186,6 +187,7 @@ int64_t deadline_of(int timeout_ms);
 int spin_until(struct shmcat_ring *r, int (*ready)(struct shmcat_ring *));
 int sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline);
 void wake_readers(struct shared *sh);
+void wake_reader(struct shared *sh, int slot);
 void wake_writer(struct shared *sh);
 void wake_writer_if_room(struct shmcat_ring *r);
 
@@ -200,6 +202,8 @@ void writer_begin(struct shmcat_ring *r);
 int reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err);
 void reader_detach(struct shmcat_ring *r, enum shmcat_end how);
 int reap_dead_readers(struct shmcat_ring *r);
+int reader_wait_beyond(struct shmcat_ring *s, uint64_t pos, size_t min,
+    const _Atomic int *stop);
 
 /* writer.c */
 int writer_attach(struct shmcat_ring *r, struct shmcat_error *err);

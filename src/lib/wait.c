@@ -147,6 +147,13 @@ wake_readers(struct shared *sh)
 			post(&sh->readers[i].wake);
 }
 
+/* Wake one reader's sleeper whether or not it announced itself. */
+void
+wake_reader(struct shared *sh, int slot)
+{
+	post(&sh->readers[slot].wake);
+}
+
 /* Wake a writer that sleeps on a full ring, but only once half the ring
  * is free by our count: it then moves a large batch per wake-up instead
  * of one chunk (hysteresis, like a pipe's).  No wake-up is lost: the
