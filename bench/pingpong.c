@@ -12,6 +12,8 @@
  *	      other; span + commit to send, shmcat_wait_data() to wait (the
  *	      library spins briefly, then sleeps on a semaphore).
  *	pipe  two pipes, one write(2) and one read(2) each way.
+ *	bridge  as ring, but the echoing child waits as an event loop
+ *	      would: poll(2) on a shmcat_bridge_open() descriptor.
  *
  * With -g the parent pauses gap-us microseconds between round trips
  * (sleeping, so the child has to wait longer than the spin and sleep).
@@ -26,6 +28,7 @@
  * 2 bad usage.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,6 +50,7 @@ static char names[2][80];
 struct chan {
 	struct shmcat_ring *r; /* ring mode */
 	int fd;		       /* pipe mode */
+	struct shmcat_bridge *b; /* bridge mode, receiving side */
 };
 
 static void __attribute__((noreturn))
@@ -130,7 +134,23 @@ recv_msg(int use_ring, struct chan *c, unsigned char *buf, size_t n)
 			have += (size_t)got;
 			continue;
 		}
-		if ((k = shmcat_read_span(c->r, &p)) == 0) {
+		if ((k = shmcat_read_span(c->r, &p)) == 0 && c->b) {
+			struct pollfd pfd = {.fd = shmcat_bridge_fd(c->b),
+			    .events = POLLIN};
+
+			rc = shmcat_wait_data(c->r, 0);
+			if (rc == SHMCAT_EOF)
+				return 0;
+			if (rc != 0 && rc != -EAGAIN)
+				die("shmcat_wait_data", rc);
+			if (rc == -EAGAIN) {
+				shmcat_bridge_rearm(c->b);
+				if (poll(&pfd, 1, WAIT_MS) != 1)
+					die("poll", -ETIMEDOUT);
+			}
+			continue;
+		}
+		if (k == 0) {
 			rc = shmcat_wait_data(c->r, WAIT_MS);
 			if (rc == SHMCAT_EOF)
 				return 0;
@@ -156,6 +176,7 @@ echo(int use_ring, struct chan *in, struct chan *out, size_t n)
 	while (recv_msg(use_ring, in, buf, n))
 		send_msg(use_ring, out, buf, n);
 	if (use_ring) {
+		shmcat_bridge_close(in->b);
 		shmcat_close(in->r, SHMCAT_END);
 		shmcat_close(out->r, SHMCAT_END);
 	}
@@ -194,7 +215,7 @@ pct(const int64_t *v, long n, double q)
 static int
 usage(void)
 {
-	fputs("usage: pingpong ring|pipe [-n round-trips] [-w warmup] "
+	fputs("usage: pingpong ring|pipe|bridge [-n round-trips] [-w warmup] "
 	      "[-m bytes] [-g gap-us] [-c cpu,cpu]\n", stderr);
 	return 2;
 }
@@ -207,7 +228,7 @@ main(int argc, char **argv)
 	struct chan to = {0}, from = {0}, cto = {0}, cfrom = {0};
 	struct timespec gap;
 	size_t n = 8;
-	int use_ring, c, st, p1[2], p2[2], cpu[2] = {-1, -1};
+	int use_ring, bridge = 0, c, st, p1[2], p2[2], cpu[2] = {-1, -1};
 	int64_t *rtt, t0;
 	pid_t pid;
 
@@ -217,6 +238,8 @@ main(int argc, char **argv)
 		use_ring = 1;
 	else if (strcmp(argv[1], "pipe") == 0)
 		use_ring = 0;
+	else if (strcmp(argv[1], "bridge") == 0)
+		use_ring = bridge = 1;
 	else
 		return usage();
 	optind = 2;
@@ -270,6 +293,9 @@ main(int argc, char **argv)
 			/* Our own handles; the parent's stay untouched. */
 			cto.r = ring_open(names[1], SHMCAT_WRITER);
 			cfrom.r = ring_open(names[0], SHMCAT_READER);
+			if (bridge &&
+			    (c = shmcat_bridge_open(cfrom.r, n, &cfrom.b)) != 0)
+				die("shmcat_bridge_open", c);
 		} else {
 			close(p1[1]);
 			close(p2[0]);
