@@ -36,6 +36,14 @@ TOOLOBJ = $(B)/tools/message.o $(B)/tools/parse.o $(B)/tools/options.o \
 PROGS = $(B)/shmcat-in $(B)/shmcat-out $(B)/shmcat
 UNITS = $(B)/test_ring $(B)/hostile
 EXAMPLES = $(B)/examples/producer $(B)/examples/consumer $(B)/examples/evloop
+# The library's pages; every other function a page names (.Nm) is
+# installed as a link to it, so `man shmcat_wait_data` works.
+MAN3 = man/shmcat.3 man/shmcat_open.3 man/shmcat_write_span.3 \
+	man/shmcat_read_span.3 man/shmcat_status.3 man/shmcat_strerror.3 \
+	man/shmcat_bridge_open.3
+MAN3LINKS = for p in $(MAN3); do b=$${p\#\#*/}; \
+	for n in $$(sed -n 's/^\.Nm \([a-z_]*\).*/\1/p' $$p); do \
+	[ "$$n.3" = "$$b" ] || echo "$$b $$n.3"; done; done
 LIBHDRS = include/shmcat.h $(wildcard src/lib/*.h)
 TOOLHDRS = include/shmcat.h $(wildcard src/tools/*.h)
 
@@ -136,7 +144,8 @@ demo: all
 
 install: all $(B)/libshmcat.a
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man7 \
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
 	    $(DESTDIR)$(FISHFUNCDIR)
 	cp $(PROGS) $(DESTDIR)$(BINDIR)/
@@ -148,6 +157,9 @@ install: all $(B)/libshmcat.a
 	    shmcat.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/shmcat.pc
 	cp man/shmcat-in.1 man/shmcat-out.1 man/shmcat.1 $(DESTDIR)$(MANDIR)/man1/
 	cp man/shmcat.7 $(DESTDIR)$(MANDIR)/man7/
+	cp $(MAN3) $(DESTDIR)$(MANDIR)/man3/
+	($(MAN3LINKS)) | while read -r page link; do \
+	    ln -sf $$page $(DESTDIR)$(MANDIR)/man3/$$link; done
 	cp completions/shmcat.bash $(DESTDIR)$(BASHCOMPDIR)/shmcat
 	for c in shmcat-in shmcat-out; do ln -sf shmcat $(DESTDIR)$(BASHCOMPDIR)/$$c; done
 	cp completions/_shmcat $(DESTDIR)$(ZSHCOMPDIR)/
@@ -162,6 +174,9 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/shmcat.h $(DESTDIR)$(PKGCONFIGDIR)/shmcat.pc
 	rm -f $(DESTDIR)$(MANDIR)/man1/shmcat-in.1 $(DESTDIR)$(MANDIR)/man1/shmcat-out.1 \
 	    $(DESTDIR)$(MANDIR)/man1/shmcat.1 $(DESTDIR)$(MANDIR)/man7/shmcat.7
+	for p in $(MAN3); do rm -f $(DESTDIR)$(MANDIR)/man3/$${p##*/}; done
+	($(MAN3LINKS)) | while read -r page link; do \
+	    rm -f $(DESTDIR)$(MANDIR)/man3/$$link; done
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/shmcat $(DESTDIR)$(BASHCOMPDIR)/shmcat-in \
 	    $(DESTDIR)$(BASHCOMPDIR)/shmcat-out
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_shmcat

@@ -12,11 +12,17 @@ load test_helper
 BIN=${SHMCAT_BIN:-$REPO/build}
 MAN=$REPO/man
 PAGES=(shmcat-in.1 shmcat-out.1 shmcat.1 shmcat.7)
+# The library's pages: every man/*.3.
+LIBPAGES=()
+for f in "$MAN"/*.3; do
+	[[ -e $f ]] && LIBPAGES+=("${f##*/}")
+done
+unset f
 
 # mandoc looks up every .Xr in /usr/share/man.  Our own pages are not
 # installed there while we test them, so only those misses are excused;
 # the other pages we refer to (pv(1), mbuffer(1), ...) must be found.
-OURS='shmcat|shmcat-in|shmcat-out'
+OURS='shmcat|shmcat-in|shmcat-out|shmcat_[a-z_]+'
 
 setup() {
 	P=bt-man-$BATS_TEST_NUMBER-$$
@@ -115,11 +121,11 @@ compare_opts() {
 
 @test "mandoc -T lint: every page is clean" {
 	local page out bad=0
-	for page in "${PAGES[@]}"; do
+	for page in "${PAGES[@]}" "${LIBPAGES[@]}"; do
 		[[ -f $MAN/$page ]] || { echo "# man/$page is missing"; bad=1; continue; }
 		out=$(cd "$MAN" && mandoc -T lint -W style "$page" 2>&1 |
 		    grep -v -e 'outdated mandoc.db' \
-			-e "referenced manual not found: Xr ($OURS) [17]" || true)
+			-e "referenced manual not found: Xr ($OURS) [137]" || true)
 		if [[ -n $out ]]; then
 			echo "$out"
 			bad=1
@@ -336,4 +342,77 @@ compare_opts() {
 	run timeout 20 "$BIN/shmcat" rm "$P-nums"
 	[[ $status == 0 ]]
 	[[ ! -e /dev/shm/shmcat.$P-nums ]]
+}
+
+# The library's pages (issue 14, item 2).
+
+# The public functions of include/shmcat.h, one per line.
+public_functions() {
+	grep -oE '\bshmcat_[a-z_]+\(' "$REPO/include/shmcat.h" | tr -d '(' | sort -u
+}
+
+@test "every public function has a section-3 page that names it" {
+	local fn bad=0 names
+	names=$(cd "$MAN" && sed -n 's/^\.Nm \([a-z_]*\).*/\1/p' *.3 2>/dev/null | sort -u)
+	for fn in $(public_functions); do
+		grep -qx "$fn" <<<"$names" || { echo "# no page names $fn"; bad=1; }
+	done
+	((bad == 0))
+	((${#LIBPAGES[@]} >= 6)) || { echo "# only ${LIBPAGES[*]}"; return 1; }
+}
+
+@test "section-3 pages have RETURN VALUES, ERRORS, EXAMPLES and say how threads and fork fare" {
+	local page secs
+	for page in "${LIBPAGES[@]}"; do
+		secs=$(sed -n 's/^\.Sh //p' "$MAN/$page" | tr '\n' ,)
+		[[ $secs == NAME,LIBRARY,SYNOPSIS,DESCRIPTION,"RETURN VALUES",EXAMPLES,* ]] ||
+		    { echo "# $page: sections $secs"; return 1; }
+		[[ $page == shmcat_strerror.3 || $secs == *ERRORS,* ]] ||
+		    { echo "# $page: no ERRORS"; return 1; }
+		grep -qi 'thread' "$MAN/$page" || { echo "# $page: nothing on threads"; return 1; }
+		[[ $page == shmcat_strerror.3 ]] || grep -q '^\.Xr fork 2' "$MAN/$page" ||
+		    { echo "# $page: nothing on fork"; return 1; }
+	done
+	grep -q soname "$MAN/shmcat.3" || { echo "# shmcat.3: no soname policy"; return 1; }
+}
+
+# lib_examples PAGE: the programs in PAGE's EXAMPLES section, as C, one
+# file each in $T/PAGE.N.c; prints how many.
+lib_examples() {
+	awk -v out="$T/$1" '
+	/^\.Sh / { sec = substr($0, 5); next }
+	sec == "EXAMPLES" && /^\.Bd -literal/ { n++; f = out "." n ".c"; inbd = 1; next }
+	inbd && /^\.Ed/ { inbd = 0; next }
+	inbd {
+		gsub(/\\e/, "\\"); gsub(/\\&/, ""); gsub(/\\\(dq/, "\"")
+		print > f
+	}
+	END { print n + 0 }' "$MAN/$1"
+}
+
+@test "EXAMPLES of the section-3 pages compile without warnings and run" {
+	local page n i bad=0
+	((${#LIBPAGES[@]} > 0)) || { echo "# no man/*.3"; return 1; }
+	echo "text from the page's reader" >"$T/input"
+	for page in "${LIBPAGES[@]}"; do
+		n=$(lib_examples "$page")
+		((n > 0)) || { echo "# $page: no program in EXAMPLES"; bad=1; continue; }
+		for ((i = 1; i <= n; i++)); do
+			grep -q 'main(' "$T/$page.$i.c" || continue
+			if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 \
+			    -I"$REPO/include" -o "$T/ex" "$T/$page.$i.c" \
+			    "$BIN/libshmcat.a" -lpthread 2>"$T/cc.err"; then
+				echo "# $page, example $i does not compile:"
+				sed 's/^/#   /' "$T/cc.err"
+				bad=1
+				continue
+			fi
+			if ! timeout 20 "$T/ex" "$P-$page-$i" <"$T/input" >"$T/ex.out" 2>&1; then
+				echo "# $page, example $i failed:"
+				sed 's/^/#   /' "$T/ex.out"
+				bad=1
+			fi
+		done
+	done
+	((bad == 0))
 }

@@ -74,7 +74,15 @@ present() {
 
 @test "install: man pages and completions" {
 	present f /usr/share/man/man1/shmcat-in.1 /usr/share/man/man1/shmcat-out.1 \
-	    /usr/share/man/man1/shmcat.1 /usr/share/man/man7/shmcat.7
+	    /usr/share/man/man1/shmcat.1 /usr/share/man/man7/shmcat.7 \
+	    /usr/share/man/man3/shmcat.3 /usr/share/man/man3/shmcat_open.3
+	# `man FUNCTION` finds a page for every function of the API.
+	local fn
+	for fn in $(grep -oE '\bshmcat_[a-z_]+\(' "$REPO/include/shmcat.h" | tr -d '(' | sort -u); do
+		[[ -f $D/usr/share/man/man3/$fn.3 ]] ||
+		    { echo "# no page for $fn in man3"; return 1; }
+	done
+	[[ $(readlink "$D/usr/share/man/man3/shmcat_wait_data.3") == shmcat_read_span.3 ]]
 	present f /usr/share/bash-completion/completions/shmcat \
 	    /usr/share/zsh/site-functions/_shmcat \
 	    /usr/share/fish/vendor_completions.d/shmcat.fish \
