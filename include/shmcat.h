@@ -42,6 +42,11 @@
  *
  * A span stays valid until the matching commit; never keep a pointer
  * past it.  Spans never wrap: the data area is mapped twice in a row.
+ *
+ * A handle is used by one thread at a time, and belongs to the process
+ * that opened it: in a fork()ed child every call on an inherited handle
+ * returns -SHMCAT_EFORKED and shmcat_close() frees only the child's copy.
+ * Each function has a section-3 page; start with shmcat(3).
  */
 #ifndef SHMCAT_H
 #define SHMCAT_H
