@@ -344,7 +344,7 @@ int main(int argc, char **argv)
 	return shmcat_close(w, SHMCAT_END);
 }
 C
-	command -v g++ >/dev/null || skip "g++ is missing"
+	command -v g++ >/dev/null || _fail "g++ is missing: tests/deps installs it"
 	run -0 g++ -std=c++11 -Wall -Wextra -Werror -I"$REPO/include" \
 		-o "$T/cxx" "$T/cxx.cc" "$SHMCAT_BIN/libshmcat.a" -lpthread
 	run -0 --separate-stderr tmo "$T/cxx" "$R"
