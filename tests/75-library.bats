@@ -148,7 +148,7 @@ lib_edges() {
 
 # cc_lib NAME: build $T/NAME.c against the archive, warnings fatal.
 cc_lib() {
-	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $LINK_FLAGS \
 		-I"$REPO/include" -o "$T/$1" "$T/$1.c" "$SHMCAT_BIN/libshmcat.a" \
 		-lpthread
 }
@@ -345,7 +345,7 @@ int main(int argc, char **argv)
 }
 C
 	command -v g++ >/dev/null || _fail "g++ is missing: tests/deps installs it"
-	run -0 g++ -std=c++11 -Wall -Wextra -Werror -I"$REPO/include" \
+	run -0 g++ -std=c++11 -Wall -Wextra -Werror $LINK_FLAGS -I"$REPO/include" \
 		-o "$T/cxx" "$T/cxx.cc" "$SHMCAT_BIN/libshmcat.a" -lpthread
 	run -0 --separate-stderr tmo "$T/cxx" "$R"
 	local v
@@ -470,7 +470,7 @@ C
 
 # examples/ (item 2): built here from the source, as a user would.
 build_example() {
-	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $LINK_FLAGS \
 		-I"$REPO/include" -o "$T/$1" "$REPO/examples/$1.c" \
 		"$SHMCAT_BIN/libshmcat.a" -lpthread
 }

@@ -360,12 +360,13 @@ int
 shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 {
 	struct shared *sh = r->sh;
-	uint32_t bit = 1u << r->slot;
+	uint32_t bit;
 	int64_t deadline;
 	int rc;
 
 	if ((rc = handle_check(r, SHMCAT_READER)) != 0)
 		return rc;
+	bit = 1u << r->slot; /* a reader has a slot */
 	timeout_ms = effective_timeout(r, timeout_ms);
 	deadline = deadline_of(timeout_ms);
 	if (timeout_ms != 0 && spin_until(r, has_data))
