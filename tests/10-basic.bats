@@ -157,12 +157,14 @@ teardown() {
 	assert_no_ring "$R"
 }
 
-@test "--version and -V print 'PROG 1.0.0' on stdout and exit 0" {
-	local prog opt
+@test "--version and -V print 'PROG VERSION' on stdout and exit 0" {
+	local prog opt v
+	v=$(sed -n 's/^#define SHMCAT_VERSION "\(.*\)"$/\1/p' "$REPO/include/shmcat.h")
+	assert_match "$v" '^[0-9]+\.[0-9]+\.[0-9]+$' "SHMCAT_VERSION in shmcat.h"
 	for prog in shmcat-in shmcat-out shmcat; do
 		for opt in --version -V; do
 			run -0 --separate-stderr tmo "$SHMCAT_BIN/$prog" "$opt"
-			assert_equal "${lines[0]}" "$prog 1.0.0" "$prog $opt"
+			assert_equal "${lines[0]}" "$prog $v" "$prog $opt"
 			assert_equal "$stderr" "" "$prog $opt stderr"
 		done
 	done
