@@ -20,7 +20,7 @@ CFLAGS ?= -O2 -g
 # What must hold whatever the user passes in CFLAGS.
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -fPIC -Iinclude
-override LDLIBS += -lpthread
+override LDLIBS += -lpthread -lrt
 # CI builds with WERROR=1 (.ci/run): a warning fails the build there.
 ifneq ($(WERROR),)
 override CFLAGS += -Werror
@@ -32,7 +32,7 @@ LIBOBJ = $(B)/lib/name.o $(B)/lib/error.o $(B)/lib/lock.o $(B)/lib/shm.o \
 	$(B)/lib/ring.o $(B)/lib/wait.o $(B)/lib/reader.o $(B)/lib/writer.o \
 	$(B)/lib/inspect.o $(B)/lib/bridge.o
 TOOLOBJ = $(B)/tools/message.o $(B)/tools/parse.o $(B)/tools/options.o \
-	$(B)/tools/signals.o $(B)/tools/meter.o $(B)/tools/filter.o
+	$(B)/tools/signals.o $(B)/tools/io.o $(B)/tools/meter.o $(B)/tools/filter.o
 PROGS = $(B)/shmcat-in $(B)/shmcat-out $(B)/shmcat
 UNITS = $(B)/test_ring $(B)/hostile
 EXAMPLES = $(B)/examples/producer $(B)/examples/consumer $(B)/examples/evloop

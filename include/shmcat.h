@@ -160,6 +160,10 @@ int shmcat_write_commit(struct shmcat_ring *r, size_t n);
 int shmcat_wait_space(struct shmcat_ring *r, int timeout_ms);
 int shmcat_write_record(struct shmcat_ring *r, const void *buf, size_t n,
     int timeout_ms);
+/* 1 once a reader has hung up the stream (SHMCAT_HANGUP), else 0: a
+ * writer that waits for its own input, not for space, should ask now and
+ * then, and leave (shmcat-in exits 141). */
+int shmcat_hungup(const struct shmcat_ring *r);
 
 /* Reader */
 size_t shmcat_read_span(struct shmcat_ring *r, const void **p);

@@ -13,6 +13,7 @@
 #ifndef SHMCAT_INT_H
 #define SHMCAT_INT_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdalign.h>
@@ -151,10 +152,15 @@ effective_timeout(const struct shmcat_ring *r, int timeout_ms)
 	    timeout_ms;
 }
 
+/* The caller's log function may fail (a closed stderr) and set errno;
+ * the code around a LOG still reads the errno of the call it logs. */
 #define LOG(r, ...)                                                         \
 	do {                                                                \
-		if ((r)->log)                                               \
+		if ((r)->log) {                                             \
+			int log_errno_ = errno;                             \
 			(r)->log((r)->log_ctx, __VA_ARGS__);                \
+			errno = log_errno_;                                 \
+		}                                                           \
 	} while (0)
 
 /*

@@ -302,6 +302,20 @@ has_space(struct shmcat_ring *r)
 	return shmcat_write_span(r, &p) >= r->need;
 }
 
+/* One load, cheap enough to call between any two reads of the input:
+ * a writer waiting for input rather than for space learns of a hangup
+ * here (shmcat_wait_space reports it as -SHMCAT_EHANGUP).  Any role may
+ * ask, from its own process. */
+int
+shmcat_hungup(const struct shmcat_ring *r)
+{
+	if (r == NULL || r->sh == NULL)
+		return -EINVAL;
+	if (r->forked)
+		return -SHMCAT_EFORKED;
+	return (atomic_load(&r->sh->stream_flags) & STREAM_HANGUP) != 0;
+}
+
 int
 shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 {

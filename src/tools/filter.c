@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tool.h"
 
@@ -25,8 +26,17 @@ int
 filter_start(struct filter *f, int stdio_fd, const char *verb)
 {
 	struct tool_opts *t = &f->opt;
+	int writer = t->lib.role == SHMCAT_WRITER, rc;
 	struct shmcat_error err;
 
+	/* A closed stdin or stdout (io.c) is an error, as for cat; found
+	 * before the ring is touched, so nothing is taken from it or put
+	 * into it. */
+	if ((rc = stdio_usable(stdio_fd, writer ? O_RDONLY : O_WRONLY)) != 0) {
+		warnx_ring(t->ring, "%s: %s", writer ? "read" : "write",
+		    strerror(-rc));
+		return EXIT_IO;
+	}
 	catch_signals(t->ring);
 	t->lib.interrupt = &caught_signal;
 	if (shmcat_open(t->ring, &t->lib, &f->ring, &err) != 0)
@@ -43,10 +53,15 @@ filter_start(struct filter *f, int stdio_fd, const char *verb)
 
 /* Leave the ring, then exit with status; if a signal stopped us, or
  * status says we should die of one (141: SIGPIPE), die of it, as a
- * filter in a pipeline should. */
+ * filter in a pipeline should.  A writer that dies of a signal never
+ * says the stream ended well, even if its input ended at the same time. */
 void
 filter_exit(struct filter *f, enum shmcat_end how, int status)
 {
+	stop_nudges();
+	if (caught_signal && f->opt.lib.role == SHMCAT_WRITER &&
+	    (how == SHMCAT_END || how == SHMCAT_KEEP_OPEN))
+		how = SHMCAT_INTERRUPTED;
 	if (f->opt.stats)
 		meter_stats(&f->meter);
 	shmcat_close(f->ring, how);

@@ -4,15 +4,20 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tool.h"
 
 const char *progname = "shmcat";
 
+/* First thing in main: before anything is opened, and before anything
+ * is printed (io.c). */
 void
 tool_init(const char *name, char **argv)
 {
+	occupy_stdio();
+	atexit(close_stdout);
 	progname = name;
 	argv[0] = (char *)name; /* getopt's messages start with it */
 	setvbuf(stderr, NULL, _IOLBF, 0);

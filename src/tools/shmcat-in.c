@@ -1,6 +1,7 @@
 /* shmcat-in - copy standard input into a shared-memory ring. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,30 @@ fail_wait(struct writer *w, int rc)
 	finish(w, SHMCAT_ABANDON, exit_code_for(rc, 1));
 }
 
+/* Leave if a signal came or a reader hung up; an idle producer must not
+ * keep a writer nobody reads from (shmcat-out --hangup). */
+static void
+look_around(struct writer *w)
+{
+	if (caught_signal)
+		finish(w, SHMCAT_INTERRUPTED, 0);
+	if (shmcat_hungup(w->f.ring) > 0)
+		fail_wait(w, -SHMCAT_EHANGUP);
+}
+
+/* Wait until read(2) of stdin would not block, looking around every
+ * IDLE_CHECK_MS and after a signal. */
+static void
+wait_input(struct writer *w)
+{
+	int rc;
+
+	do {
+		look_around(w);
+		rc = wait_fd(STDIN_FILENO, POLLIN, IDLE_CHECK_MS);
+	} while (rc == 0 || rc == -EINTR);
+}
+
 /* Bytes mode: read(2) straight into the ring, commit what arrived. */
 static void __attribute__((noreturn))
 copy_bytes(struct writer *w)
@@ -99,8 +124,7 @@ copy_bytes(struct writer *w)
 	int rc;
 
 	for (;;) {
-		if (caught_signal)
-			finish(w, SHMCAT_INTERRUPTED, 0);
+		look_around(w);
 		if ((n = shmcat_write_span(w->f.ring, &p)) == 0) {
 			rc = meter_wait(&w->f.meter, shmcat_wait_space,
 			    w->f.opt.timeout_ms);
@@ -108,6 +132,7 @@ copy_bytes(struct writer *w)
 				fail_wait(w, rc);
 			continue;
 		}
+		wait_input(w);
 		got = read(STDIN_FILENO, p, n < CHUNK ? n : CHUNK);
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -170,8 +195,7 @@ copy_records(struct writer *w, char sep)
 	ssize_t got;
 
 	for (;;) {
-		if (caught_signal)
-			finish(w, SHMCAT_INTERRUPTED, 0);
+		wait_input(w);
 		got = read(STDIN_FILENO, buf + len, size - len);
 		if (got < 0 && errno == EINTR)
 			continue;

@@ -127,11 +127,24 @@ stdout_closed(struct reader *r)
 	finish(r, r->hangup ? SHMCAT_HANGUP : SHMCAT_END, EXIT_SIGNAL + SIGPIPE);
 }
 
+/* Wait for data in slices of IDLE_CHECK_MS (within --timeout): while
+ * the ring is empty we write nothing, and would never learn from
+ * write(2) that stdout's reader left.  Ask poll(2) between slices. */
 static void
 wait_for_data(struct reader *r)
 {
-	int rc = meter_wait(&r->f.meter, shmcat_wait_data, r->f.opt.timeout_ms);
+	int left = r->f.opt.timeout_ms, slice, rc;
 
+	for (;;) {
+		slice = left >= 0 && left < IDLE_CHECK_MS ? left : IDLE_CHECK_MS;
+		rc = meter_wait(&r->f.meter, shmcat_wait_data, slice);
+		if (rc != -ETIMEDOUT || left == slice)
+			break;
+		if (stdout_gone())
+			stdout_closed(r);
+		if (left > 0)
+			left -= slice;
+	}
 	if (rc != 0 && rc != -EINTR)
 		end_of_data(r, rc);
 }

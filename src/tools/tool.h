@@ -5,6 +5,7 @@
  *	parse.c     sizes, timeouts and modes from the command line
  *	options.c   the options both filters take, and their parsing
  *	signals.c   INT/TERM/HUP as a flag; SIGBUS and truncation
+ *	io.c        closed standard descriptors; waiting on one
  *	meter.c     --progress and --stats
  *	filter.c    the start and the finish of both filters
  */
@@ -82,9 +83,18 @@ struct filter_cli {
 void parse_filter_args(int argc, char **argv, const struct filter_cli *cli,
     struct tool_opts *t);
 
+/* io.c */
+#define IDLE_CHECK_MS 250 /* how often a blocked filter looks around */
+void occupy_stdio(void);
+int stdio_usable(int fd, int how);
+int wait_fd(int fd, short events, int timeout_ms);
+int stdout_gone(void);
+void close_stdout(void);
+
 /* signals.c */
 extern volatile sig_atomic_t caught_signal;
 void catch_signals(const char *ring);
+void stop_nudges(void);
 void catch_sigbus(const char *what);
 void watch_truncation(const struct shmcat_ring *r);
 void reraise(int sig) __attribute__((noreturn));
