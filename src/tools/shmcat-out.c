@@ -184,14 +184,16 @@ write_all(struct reader *r, const char *buf, size_t len)
 	ssize_t put;
 
 	while (len > 0) {
+		if (caught_signal)
+			finish(r, SHMCAT_END, 0);
 		put = write(STDOUT_FILENO, buf, len);
-		if (put < 0 && errno == EINTR && !caught_signal)
+		if (put < 0 && errno == EINTR)
 			continue;
 		if (put < 0 && errno == EPIPE)
 			stdout_closed(r);
 		if (put < 0) {
 			warnx_ring(r->f.opt.ring, "write: %s", strerror(errno));
-			finish(r, SHMCAT_END, caught_signal ? 0 : EXIT_IO);
+			finish(r, SHMCAT_END, EXIT_IO);
 		}
 		buf += put;
 		len -= (size_t)put;
