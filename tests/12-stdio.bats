@@ -109,7 +109,8 @@ shim() {
 int main(int argc, char **argv)
 {
 	struct shmcat_opts o = {.role = SHMCAT_WRITER};
-	struct shmcat_ring *w;
+	struct shmcat_ring *w, *r;
+	struct shmcat_bridge *b;
 	int fd;
 
 	(void)argc;
@@ -118,19 +119,26 @@ int main(int argc, char **argv)
 	close(2);
 	if (shmcat_open(argv[1], &o, &w, NULL) != 0)
 		return 10;
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0)
+		return 11;
+	if (shmcat_bridge_open(r, 1, &b) != 0)
+		return 12;
 	for (fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
-			return 20 + fd; /* the ring took a standard descriptor */
+			return 20 + fd; /* the library took a standard descriptor */
+	shmcat_bridge_close(b);
 	shmcat_close(w, SHMCAT_END);
+	if (shmcat_wait_data(r, 1000) != SHMCAT_EOF)
+		return 13;
+	shmcat_close(r, SHMCAT_END);
 	return 0;
 }
 C
-	run -0 cc -std=c11 -Wall -I"$REPO/include" -o "$T/lowfd" "$T/lowfd.c" \
-		"$SHMCAT_BIN/libshmcat.a" -lpthread
-	run -0 tmo "$T/lowfd" "$R"   # creates the ring
-	run -0 tmo "$T/lowfd" "$R"   # attaches to it (the stream ended: empty)
-	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
-	assert_equal "$output" ""
+	# (A sanitizer build's library needs its runtime in the program.)
+	run -0 cc -std=c11 -Wall ${SHMCAT_TEST_LDFLAGS:-} -I"$REPO/include" \
+		-o "$T/lowfd" "$T/lowfd.c" "$SHMCAT_BIN/libshmcat.a" -lpthread
+	run -0 tmo "$T/lowfd" "$R"
 	assert_no_ring "$R"
 }
 

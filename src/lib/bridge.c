@@ -143,6 +143,16 @@ shmcat_bridge_open(struct shmcat_ring *r, size_t min,
 		rc = -errno;
 		goto fail;
 	}
+	b->fds[0] = fd_above_stdio(b->fds[0]);
+	b->fds[1] = fd_above_stdio(b->fds[1]);
+	if (b->fds[0] < 0 || b->fds[1] < 0) {
+		rc = -errno;
+		if (b->fds[0] >= 0)
+			close(b->fds[0]);
+		if (b->fds[1] >= 0)
+			close(b->fds[1]);
+		goto fail;
+	}
 	if ((rc = start_thread(b)) != 0) {
 		close(b->fds[0]);
 		close(b->fds[1]);

@@ -50,25 +50,6 @@ fail(struct shmcat_error *err, const char *call, int code)
 	return code;
 }
 
-/*
- * A program started with 0, 1 or 2 closed gets one of them from the next
- * open, and its next printf would then write into the ring.  Keep the
- * ring's descriptor above them; leave the hole as we found it.
- */
-static int
-above_stdio(int fd)
-{
-	int moved, e;
-
-	if (fd < 0 || fd > STDERR_FILENO)
-		return fd;
-	moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-	e = errno;
-	close(fd);
-	errno = e;
-	return moved;
-}
-
 /* Validate the immutable part of a header against the object's size. */
 int
 check_header(const struct shared *sh, uint64_t object_size)
@@ -176,7 +157,7 @@ create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err)
 	    (unsigned)mode, r->fd < 0 ? strerror(errno) : "ok");
 	if (r->fd < 0)
 		return fail(err, "shm_open", -errno);
-	if ((r->fd = above_stdio(r->fd)) < 0) {
+	if ((r->fd = fd_above_stdio(r->fd)) < 0) {
 		rc = fail(err, "fcntl", -errno);
 		goto out;
 	}
@@ -224,7 +205,7 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 	int rc;
 
 	shm_object_name(r->name, obj, sizeof(obj));
-	r->fd = above_stdio(shm_open(obj, O_RDWR | O_CLOEXEC, 0));
+	r->fd = fd_above_stdio(shm_open(obj, O_RDWR | O_CLOEXEC, 0));
 	LOG(r, "shm_open %s O_RDWR: %s", obj, r->fd < 0 ? strerror(errno) : "ok");
 	if (r->fd < 0)
 		return errno == ENOENT ? -ENOENT : fail(err, "shm_open", -errno);

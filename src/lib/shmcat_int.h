@@ -14,11 +14,13 @@
 #define SHMCAT_INT_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "shmcat.h"
 
@@ -150,6 +152,26 @@ effective_timeout(const struct shmcat_ring *r, int timeout_ms)
 {
 	return timeout_ms < 0 && (r->flags & SHMCAT_O_NONBLOCK) ? 0 :
 	    timeout_ms;
+}
+
+/*
+ * A program started with 0, 1 or 2 closed gets one of them from its next
+ * open, and its next printf then writes into whatever we opened: the
+ * ring, the bridge's pipe.  Every descriptor the library keeps goes
+ * above them (fd is moved, or -1 with errno); the hole stays as it was.
+ */
+static inline int
+fd_above_stdio(int fd)
+{
+	int moved, e;
+
+	if (fd < 0 || fd > STDERR_FILENO)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	e = errno;
+	close(fd);
+	errno = e;
+	return moved;
 }
 
 /* The caller's log function may fail (a closed stderr) and set errno;
