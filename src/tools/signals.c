@@ -13,7 +13,8 @@
  * starts a timer that nudges us with SIGRTMIN every NUDGE_MS: whatever
  * call we are blocked in then fails with EINTR, or returns what it did,
  * and the loop sees the flag.  Before a signal nothing is nudged, and
- * the copy loops make no extra system call.
+ * no copy loop makes a system call for signals' sake.  (The writer's
+ * poll(2) before each read is there for --hangup: shmcat-in.c.)
  */
 #include <fcntl.h>
 #include <signal.h>
