@@ -254,7 +254,11 @@ run_file() {
 # status: timeout passes the exit code on, and re-raises a fatal signal;
 # child_of gives CMD's own pid).  The job never inherits bats' fd 3 or
 # the feed fd 7.  (0<&0: without job control, bash would give an
-# asynchronous command /dev/null as its stdin.)
+# asynchronous command /dev/null as its stdin.)  Signals: bash starts a
+# background job with SIGINT and SIGQUIT ignored, and the filters keep
+# an ignored signal ignored; timeout catches both itself, so CMD starts
+# with them at their defaults and `kill -INT` reaches it.  A job started
+# with a plain `&` needs `env --default-signal=INT,QUIT` for that.
 BG_PID=
 spawn() {
 	timeout "$TMO" "$@" 0<&0 3>&- 7>&- &
