@@ -1,0 +1,438 @@
+#!/usr/bin/env bats
+# 32-lifecycle (issue 10): how a ring's life goes on when its processes
+# come and go -- a writer restarted after a crash (stream generations),
+# dead fan-out readers (reaping), observers racing a live stream, build
+# files of creators that died, and a library that refuses calls that do
+# not fit.  Processes are killed by their own pid, never via `timeout`.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+setup_file() {
+	shmcat_setup_file
+}
+
+setup() {
+	shmcat_setup
+}
+
+teardown() {
+	shmcat_teardown
+}
+
+# A dead pid: a child that has exited and been reaped.
+dead_pid() {
+	local p
+	true &
+	p=$!
+	wait "$p"
+	echo "$p"
+}
+
+##########################
+#  6. stream generations #
+##########################
+
+@test "writer restarted right after a SIGKILLed writer: the old reader ends 3 naming the dead pid, the new stream is apart" {
+	feed_open
+	spawn "$SHMCAT_IN" "$R" <"$FEED" 2>"$T/in.err"
+	local wp=$BG_PID wpid
+	wpid=$(child_of "$wp")
+	spawn "$SHMCAT_OUT" "$R" >"$T/out" 2>"$T/out.err"
+	local rp=$BG_PID rpid
+	rpid=$(child_of "$rp")
+	printf 'old stream\n' >&7
+	wait_until file_size_ge "$T/out" 11
+
+	# The reader is caught up and cannot notice the death before the
+	# new writer has come and gone: the window of a supervisor restart.
+	kill -STOP "$rpid"
+	kill -KILL "$wpid"
+	assert_job "$wp" 137 "first writer after kill -9"
+	feed_close
+	run -0 --separate-stderr tmo "$SHMCAT_IN" "$R" <<<"new stream"
+	kill -CONT "$rpid"
+
+	assert_job "$rp" 3 "reader of the dead stream"
+	assert_equal "$(cat "$T/out")" "old stream" "the old reader's output"
+	assert_file_match "$T/out.err" "died.*pid $wpid\\)"
+	run_file "$T/out2" "$SHMCAT_OUT" "$R"
+	assert_status "$status" 0 "reader of the new stream"
+	assert_equal "$(cat "$T/out2")" "new stream" "the new stream"
+	assert_no_ring "$R"
+}
+
+@test "writer started right after a clean end: the old reader gets only the old stream, exit 0" {
+	feed_open
+	spawn "$SHMCAT_IN" "$R" <"$FEED"
+	local wp=$BG_PID
+	spawn "$SHMCAT_OUT" "$R" >"$T/out" 2>"$T/out.err"
+	local rp=$BG_PID rpid
+	rpid=$(child_of "$rp")
+	printf 'first\n' >&7
+	wait_until file_size_ge "$T/out" 6
+	kill -STOP "$rpid"
+	feed_close
+	assert_job "$wp" 0 "first writer"
+	run -0 --separate-stderr tmo "$SHMCAT_IN" "$R" <<<"second"
+	kill -CONT "$rpid"
+
+	assert_job "$rp" 0 "reader of the first stream"
+	assert_equal "$(cat "$T/out")" "first" "the first stream"
+	run_file "$T/out2" "$SHMCAT_OUT" "$R"
+	assert_status "$status" 0 "reader of the second stream"
+	assert_equal "$(cat "$T/out2")" "second" "the second stream"
+	assert_no_ring "$R"
+}
+
+@test "a writer restarted after a crash never counts the dead: its clean end is a clean end" {
+	feed_open
+	spawn "$SHMCAT_IN" "$R" <"$FEED"
+	local wp=$BG_PID wpid
+	wpid=$(child_of "$wp")
+	spawn "$SHMCAT_OUT" "$R" >"$T/out" 2>"$T/out.err"
+	local rp=$BG_PID
+	printf 'a\n' >&7
+	wait_until file_size_ge "$T/out" 2
+	kill -KILL "$wpid"
+	assert_job "$wp" 137 "first writer"
+	feed_close
+	assert_job "$rp" 3 "reader of the dead stream"
+	# Nothing unread: the ring is gone or reusable, and a new stream
+	# ends cleanly for its reader.
+	run -0 --separate-stderr tmo "$SHMCAT_IN" "$R" <<<"b"
+	run_file "$T/out2" "$SHMCAT_OUT" "$R"
+	assert_status "$status" 0 "reader of the new stream"
+	assert_equal "$(cat "$T/out2")" "b"
+	assert_no_ring "$R"
+}
+
+#####################################
+#  7. dead cursors are reaped       #
+#####################################
+
+@test "a SIGKILLed fan-out reader does not keep a finished ring: it is removed, and reused" {
+	feed_open
+	spawn "$SHMCAT_IN" "$R" <"$FEED"
+	local wp=$BG_PID
+	spawn "$SHMCAT_OUT" "$R" >"$T/a"
+	local ap=$BG_PID
+	wait_until ring_is "$R" readers_alive 1
+	spawn "$SHMCAT_OUT" "$R" >"$T/b"
+	local bp=$BG_PID bpid
+	bpid=$(child_of "$bp")
+	wait_until ring_is "$R" readers_alive 2
+	printf 'one\n' >&7
+	wait_until file_size_ge "$T/b" 4
+	kill -STOP "$bpid"
+	printf 'two\n' >&7
+	wait_until file_size_ge "$T/a" 8
+	kill -KILL "$bpid"
+	kill -CONT "$bpid"
+	wait_job "$bp"
+	# The dead cursor holds nothing: status counts only the living.
+	wait_until ring_is "$R" readers_alive 1
+	assert_equal "$(ring_kv "$R" buffered)" 0 "bytes buffered for live readers"
+	feed_close
+	assert_job "$wp" 0 "writer"
+	assert_job "$ap" 0 "surviving reader"
+	assert_equal "$(cat "$T/a")" $'one\ntwo'
+	assert_no_ring "$R"
+}
+
+@test "a stale ring left by a dead fan-out reader is reused by the next writer" {
+	feed_open
+	spawn "$SHMCAT_IN" "$R" <"$FEED"
+	local wp=$BG_PID
+	spawn "$SHMCAT_OUT" "$R" >"$T/a"
+	local ap=$BG_PID apid
+	apid=$(child_of "$ap")
+	wait_until ring_is "$R" readers_alive 1
+	spawn "$SHMCAT_OUT" "$R" >"$T/b"
+	local bp=$BG_PID bpid
+	bpid=$(child_of "$bp")
+	wait_until ring_is "$R" readers_alive 2
+	kill -STOP "$bpid"
+	printf 'one\n' >&7
+	wait_until file_size_ge "$T/a" 4
+	# Both readers die: the default cursor is caught up, the anonymous
+	# one is not, and its bytes are nobody's any more.
+	kill -KILL "$bpid" "$apid"
+	kill -CONT "$bpid"
+	wait_job "$bp"
+	wait_job "$ap"
+	feed_close
+	assert_job "$wp" 0 "writer"
+	run -0 --separate-stderr tmo "$SHMCAT_IN" "$R" <<<"next"
+	run_file "$T/out" "$SHMCAT_OUT" "$R"
+	assert_status "$status" 0
+	assert_equal "$(cat "$T/out")" "next"
+	assert_no_ring "$R"
+}
+
+#############################################
+#  10. observers never see false corruption #
+#############################################
+
+@test "status and joining readers never report a live stream as corrupt" {
+	spawn sh -c "yes 0123456789abcdef | '$SHMCAT_IN' -s 8K '$R'"
+	local wp=$BG_PID
+	wait_until ring_exists "$R"
+	spawn "$SHMCAT_OUT" "$R" >/dev/null
+	local rp=$BG_PID
+	wait_until ring_is "$R" readers_alive 1
+	local round st t0
+	t0=$(now_us)
+	# Rounds for up to 10 s: the writer's own timeout is $TMO.
+	for ((round = 0; $(now_us) - t0 < 10000000; round++)); do
+		run --separate-stderr timeout 5 "$SHMCAT" status -k "$R"
+		assert_status "$status" 0 "shmcat status, round $round ($stderr)"
+		timeout 5 "$SHMCAT_OUT" -n "$R" 2>"$T/err" | head -c 65536 >/dev/null
+		st=${PIPESTATUS[0]}
+		[[ $st == 0 || $st == 141 || $st == 4 ]] ||
+			_fail "joining reader, round $round: exit $st: $(cat "$T/err")"
+		assert_not_match "$(cat "$T/err")" "corrupt" "joining reader, round $round"
+	done
+	assert_ring "$R"
+	kill -TERM "$(child_of "$rp")"
+	wait_job "$rp"
+	kill -TERM "$(pid_named "$wp" shmcat-in)"
+	wait_job "$wp"
+	run -0 tmo "$SHMCAT" rm "$R"
+}
+
+# A stream that moves as fast as it can in two threads, and observers
+# that look at it as often as they can from a third.
+write_observer_c() {
+	cat >"$T/observer.c" <<'C'
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+#include "shmcat.h"
+
+static struct shmcat_ring *w, *r;
+static volatile int stop;
+
+static void *writer(void *a)
+{
+	void *p;
+	size_t n;
+
+	(void)a;
+	while (!stop)
+		if ((n = shmcat_write_span(w, &p)) > 0)
+			shmcat_write_commit(w, n < 7 ? n : 7);
+	return NULL;
+}
+
+static void *reader(void *a)
+{
+	const void *p;
+	size_t n;
+
+	(void)a;
+	while (!stop)
+		if ((n = shmcat_read_span(r, &p)) > 0)
+			shmcat_read_commit(r, n < 5 ? n : 5);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct shmcat_opts wo = {.role = SHMCAT_WRITER, .size = 4096};
+	struct shmcat_opts ro = {.role = SHMCAT_READER};
+	struct shmcat_opts io = {.role = SHMCAT_INSPECT};
+	struct shmcat_status st;
+	struct shmcat_ring *x;
+	pthread_t t1, t2;
+	time_t end = time(NULL) + 2;
+	long looks = 0, bad = 0;
+	int i, rc;
+
+	(void)argc;
+	if (shmcat_open(argv[1], &wo, &w, NULL) || shmcat_open(argv[1], &ro, &r, NULL))
+		return 2;
+	pthread_create(&t1, NULL, writer, NULL);
+	pthread_create(&t2, NULL, reader, NULL);
+	while (time(NULL) < end) {
+		if (shmcat_open(argv[1], &io, &x, NULL) != 0) {
+			bad++;
+			continue;
+		}
+		for (i = 0; i < 20000; i++)
+			bad += shmcat_status(x, &st) != 0;
+		shmcat_close(x, SHMCAT_ABANDON);
+		ro.flags = looks % 2 ? SHMCAT_O_NEW : 0;
+		if ((rc = shmcat_open(argv[1], &ro, &x, NULL)) == 0)
+			shmcat_close(x, SHMCAT_END);
+		bad += rc != 0;
+		looks++;
+	}
+	stop = 1;
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	shmcat_close(w, SHMCAT_END);
+	shmcat_close(r, SHMCAT_END);
+	printf("%ld false alarms in %ld looks\n", bad, looks);
+	return bad != 0;
+}
+C
+}
+
+@test "observers never see a live stream as corrupt (threads, as often as they can look)" {
+	write_observer_c
+	run -0 cc -std=c11 -O2 -Wall -pthread -I"$REPO/include" -o "$T/observer" \
+		"$T/observer.c" "$SHMCAT_BIN/libshmcat.a" -lpthread
+	run --separate-stderr tmo "$T/observer" "$R"
+	assert_status "$status" 0 "observer ($output)"
+	assert_match "$output" "^0 false alarms"
+	run tmo "$SHMCAT" rm "$R"
+	assert_no_ring "$R"
+}
+
+@test "rm -f refuses a ring that live processes hold" {
+	spawn "$SHMCAT_OUT" "$R"
+	local reader=$BG_PID
+	wait_until ring_is "$R" readers_alive 1
+	run -2 --separate-stderr tmo "$SHMCAT" rm -f "$R"
+	assert_stderr "in use"
+	assert_ring "$R"
+	kill -TERM "$(child_of "$reader")"
+	wait_job "$reader"
+	run -0 tmo "$SHMCAT" rm -f "$R"
+	assert_no_ring "$R"
+}
+
+###############################################
+#  11. build files of creators that died      #
+###############################################
+
+@test "a dead creator's build file is listed, removable by rm, and swept by the next create" {
+	local p
+	p=$(dead_pid)
+	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$p"
+	run -0 --separate-stderr tmo "$SHMCAT" list -k
+	assert_match "$output" "name=$R~$p state=abandoned"
+	run -0 --separate-stderr tmo "$SHMCAT" rm "$R~$p"
+	[[ ! -e $SHMDIR/shmcat.$R~$p ]] || _fail "rm left the build file"
+
+	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$p"
+	run -0 --separate-stderr tmo "$SHMCAT_IN" "$R" <<<"x"
+	[[ ! -e $SHMDIR/shmcat.$R~$p ]] || _fail "create did not sweep the build file"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+	assert_no_ring "$R"
+}
+
+@test "a live creator's build file is neither swept nor removed" {
+	# $$ is alive: its name stands for a creation in progress.
+	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$$"
+	run -0 --separate-stderr tmo "$SHMCAT_IN" "$R" <<<"x"
+	[[ -e $SHMDIR/shmcat.$R~$$ ]] || _fail "a live creator's file was swept"
+	run -2 --separate-stderr tmo "$SHMCAT" rm "$R~$$"
+	[[ -e $SHMDIR/shmcat.$R~$$ ]] || _fail "rm removed a live creator's file"
+	rm -f "$SHMDIR/shmcat.$R~$$"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+}
+
+@test "ulimit -f below the ring size: exit 2 with a message, nothing left" {
+	run -2 --separate-stderr tmo bash -c "ulimit -f 64; exec '$SHMCAT_IN' -s 1M '$R' </dev/null"
+	assert_stderr "^shmcat-in: $R: .*(too large|limit)"
+	assert_no_ring "$R"
+	assert_equal "$(shm_list | grep -c "shmcat.$R" || true)" 0 "objects left"
+}
+
+####################################################
+#  12. the library refuses calls that do not fit   #
+####################################################
+
+write_misuse_c() {
+	cat >"$T/misuse.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "shmcat.h"
+
+#define CHECK(c) do { if (!(c)) { printf("line %d: %s\n", __LINE__, #c); \
+	return 1; } } while (0)
+
+int main(int argc, char **argv)
+{
+	struct shmcat_opts w = {.role = SHMCAT_WRITER, .flags = SHMCAT_O_LINES};
+	struct shmcat_opts rd = {.role = SHMCAT_READER};
+	struct shmcat_ring *wr, *r, *x = NULL;
+	struct shmcat_status st;
+	const void *cp;
+	void *p = &p;
+	char buf[16];
+
+	(void)argc;
+	CHECK(shmcat_open(argv[1], &w, &wr, NULL) == 0);
+	CHECK(shmcat_open(argv[1], &rd, &r, NULL) == 0);
+	/* a reader handle cannot write */
+	CHECK(shmcat_write_span(r, &p) == 0 && p == NULL);
+	CHECK(shmcat_write_commit(r, 1) < 0);
+	CHECK(shmcat_write_record(r, "x\n", 2, 0) < 0);
+	CHECK(shmcat_wait_space(r, 0) < 0);
+	/* a writer handle cannot read */
+	CHECK(shmcat_read_span(wr, &cp) == 0);
+	CHECK(shmcat_read_commit(wr, 1) < 0);
+	CHECK(shmcat_wait_data(wr, 0) < 0);
+	CHECK(shmcat_tap_read(wr, buf, sizeof(buf), NULL) < 0);
+	/* a record writer writes records only, each with its terminator */
+	CHECK(shmcat_write_record(wr, "no end", 6, 0) < 0);
+	CHECK(shmcat_write_record(wr, "", 0, 0) < 0);
+	CHECK(shmcat_write_span(wr, &p) == 0);
+	CHECK(shmcat_write_commit(wr, 1) < 0);
+	CHECK(shmcat_read_span(r, &cp) == 0);
+	/* reader names the tools refuse */
+	rd.reader_name = "a-name-that-is-much-longer-than-31-bytes";
+	CHECK(shmcat_open(argv[1], &rd, &x, NULL) == -EINVAL && x == NULL);
+	rd.reader_name = "bad/name";
+	CHECK(shmcat_open(argv[1], &rd, &x, NULL) == -EINVAL && x == NULL);
+	rd.reader_name = "";
+	CHECK(shmcat_open(argv[1], &rd, &x, NULL) == -EINVAL && x == NULL);
+	/* NULL pointers */
+	rd.reader_name = NULL;
+	CHECK(shmcat_open(NULL, &rd, &x, NULL) == -EINVAL);
+	CHECK(shmcat_open(argv[1], &rd, NULL, NULL) == -EINVAL);
+	CHECK(shmcat_write_span(NULL, &p) == 0);
+	CHECK(shmcat_write_span(wr, NULL) == 0);
+	CHECK(shmcat_write_commit(NULL, 0) < 0);
+	CHECK(shmcat_write_record(NULL, "x\n", 2, 0) < 0);
+	CHECK(shmcat_write_record(wr, NULL, 2, 0) < 0);
+	CHECK(shmcat_wait_space(NULL, 0) < 0);
+	CHECK(shmcat_read_span(NULL, &cp) == 0);
+	CHECK(shmcat_read_span(r, NULL) == 0);
+	CHECK(shmcat_read_commit(NULL, 0) < 0);
+	CHECK(shmcat_wait_data(NULL, 0) < 0);
+	CHECK(shmcat_tap_read(NULL, buf, 1, NULL) < 0);
+	CHECK(shmcat_status(NULL, &st) < 0);
+	CHECK(shmcat_status(r, NULL) < 0);
+	CHECK(shmcat_list(NULL, NULL) < 0);
+	CHECK(shmcat_capacity(NULL) == 0);
+	CHECK(shmcat_name(NULL) == NULL);
+	CHECK(shmcat_created(NULL) == 0);
+	shmcat_counters(NULL, NULL);
+	CHECK(shmcat_remove(NULL, 0, NULL) == -EINVAL);
+	/* nothing of the above reached the stream */
+	CHECK(shmcat_write_record(wr, "ok\n", 3, 0) == 0);
+	CHECK(shmcat_read_span(r, &cp) == 3 && memcmp(cp, "ok\n", 3) == 0);
+	CHECK(shmcat_read_commit(r, 3) == 0);
+	shmcat_close(wr, SHMCAT_END);
+	CHECK(shmcat_wait_data(r, 0) == SHMCAT_EOF);
+	shmcat_close(r, SHMCAT_END);
+	puts("ok");
+	return 0;
+}
+C
+}
+
+@test "the library refuses calls that do not fit the handle's role or limits, never crashes" {
+	write_misuse_c
+	run -0 cc -std=c11 -Wall -I"$REPO/include" -o "$T/misuse" "$T/misuse.c" \
+		"$SHMCAT_BIN/libshmcat.a" -lpthread
+	run --separate-stderr tmo "$T/misuse" "$R"
+	assert_status "$status" 0 "misuse test ($output)"
+	assert_equal "$output" "ok"
+	assert_no_ring "$R"
+}
