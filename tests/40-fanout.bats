@@ -214,9 +214,11 @@ lines_of() {
 	local victim_job=$BG_PID
 	feed "$T/in1" 3000000
 	wait_until ring_is "$R" writers_active 1
+	# The second writer shares the stream while the first lives: a
+	# writer that comes after a death starts a new stream (32-lifecycle).
+	run -0 tmo "$SHMCAT_IN" --lines "$R" <"$T/in2"
 	kill -9 "$victim"
 	wait_job "$victim_job"
-	run -0 tmo "$SHMCAT_IN" --lines "$R" <"$T/in2"
 	feed_close
 	assert_job "$reader" 3 "reader (a writer died)"
 	assert_file_match "$T/out.err" "writer died"

@@ -52,17 +52,19 @@ teardown() {
 	assert_stderr "invalid ring name"
 }
 
-@test "rm refuses a ring in use and names the cause; -f insists" {
+@test "rm refuses a ring in use and names the cause, even with -f" {
 	spawn "$SHMCAT_OUT" "$R"
 	local reader=$BG_PID
 	wait_until ring_is "$R" readers_alive 1
 	run -2 --separate-stderr tmo "$SHMCAT" rm "$R"
 	assert_stderr "ring is in use"
 	assert_ring "$R"
-	run -0 tmo "$SHMCAT" rm -f "$R"
-	assert_no_ring "$R"
+	run -2 --separate-stderr tmo "$SHMCAT" rm -f "$R"
+	assert_stderr "ring is in use"
+	assert_ring "$R"
 	kill -TERM "$(child_of "$reader")"
 	wait_job "$reader"
+	assert_no_ring "$R"
 }
 
 @test "rm removes an idle ring, and leaves a foreign object without -f" {

@@ -35,7 +35,7 @@ state_name(struct shmcat_ring *r, uint32_t flags)
 }
 
 static void
-reader_status(struct shmcat_ring *r, int i, uint64_t tail,
+reader_status(struct shmcat_ring *r, int i, const struct positions *p,
     struct shmcat_reader_status *rs)
 {
 	struct reader_slot *s = &r->sh->readers[i];
@@ -43,34 +43,56 @@ reader_status(struct shmcat_ring *r, int i, uint64_t tail,
 	memset(rs, 0, sizeof(*rs));
 	rs->slot = i;
 	memcpy(rs->name, s->name, SHMCAT_READER_NAME_MAX);
-	rs->kind = kind_name(atomic_load(&s->kind));
-	rs->pos = atomic_load(&s->pos);
-	rs->lag = tail - rs->pos;
+	rs->kind = kind_name(p->kind[i]);
+	rs->pos = p->pos[i];
+	/* a tap may be lapped; a joining cursor jumps up to the floor */
+	rs->lag = (int64_t)(p->tail - rs->pos) < 0 ? 0 : p->tail - rs->pos;
 	rs->alive = lock_held_by_other(r->fd, LOCK_RSLOT + i, 1) > 0;
 	rs->pid = rs->alive ? atomic_load(&s->pid) : 0;
 	rs->sleeps = atomic_load(&s->sleeps);
 	rs->skipped = atomic_load(&s->skipped);
 }
 
+/* A reader whose stream is over, or was cut short, reports that stream:
+ * the next one's writer may be in the shared fields by now. */
+static void
+own_stream(struct shmcat_ring *r, struct shmcat_status *st)
+{
+	if (r->role != SHMCAT_READER || r->end_pid == 0)
+		return;
+	st->writer_pid = r->end_pid;
+	if (r->gen_over)
+		st->state = r->end_rc == SHMCAT_EOF ? "ended" :
+		    r->end_rc == -SHMCAT_EHANGUP ? "hangup" :
+		    r->end_rc == -SHMCAT_EINTERRUPTED ? "interrupted" :
+		    "writer-died";
+}
+
 int
 shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 {
-	struct shared *sh = r->sh;
+	struct shared *sh;
 	static const char *const modes[] = {"unset", "bytes", "lines", "nul"};
+	struct positions p;
 	uint32_t mode, i;
 	uint64_t ev;
 	int rc;
 
+	if (r == NULL || st == NULL)
+		return -EINVAL;
 	if (r->forked) /* any role may look, but only from its own process */
 		return -SHMCAT_EFORKED;
+	sh = r->sh;
 	mode = atomic_load(&sh->record_mode);
 	ev = atomic_load(&sh->writer_events);
 	memset(st, 0, sizeof(*st));
 	st->capacity = r->cap;
 	st->object_size = SHMCAT_HDR_SIZE + r->cap;
-	st->tail = atomic_load(&sh->tail);
-	if ((rc = reader_scan_min(sh, st->tail, r->cap, &st->floor)) != 0)
+	/* cursors before tail: see observe_positions */
+	if ((rc = observe_positions(r, &p)) != 0)
 		return rc;
+	st->tail = p.tail;
+	st->floor = p.min;
 	st->buffered = st->tail - st->floor;
 	st->record_mode = mode < 4 ? modes[mode] : "corrupt";
 	st->state = state_name(r, atomic_load(&sh->stream_flags));
@@ -81,12 +103,13 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 	st->creator_pid = sh->creator_pid;
 	st->created_sec = sh->created_sec;
 	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
-		if (atomic_load(&sh->readers[i].kind) == SLOT_FREE)
+		if (p.kind[i] == SLOT_FREE)
 			continue;
-		reader_status(r, i, st->tail, &st->readers[st->nreaders]);
+		reader_status(r, i, &p, &st->readers[st->nreaders]);
 		st->readers_alive += st->readers[st->nreaders].alive;
 		st->nreaders++;
 	}
+	own_stream(r, st);
 	return 0;
 }
 
@@ -98,6 +121,8 @@ shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx)
 	DIR *d;
 	int rc = 0;
 
+	if (fn == NULL)
+		return -EINVAL;
 	if ((d = opendir(SHMCAT_SHM_DIR)) == NULL)
 		return -errno;
 	while (rc == 0 && (de = readdir(d)) != NULL)
@@ -105,5 +130,6 @@ shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx)
 		    shmcat_valid_name(de->d_name + plen))
 			rc = fn(de->d_name + plen, ctx);
 	closedir(d);
-	return rc;
+	/* and the build files creators left when they died (shm.c) */
+	return rc ? rc : each_abandoned(NULL, fn, ctx);
 }

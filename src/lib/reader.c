@@ -160,6 +160,33 @@ plain_reader(struct shmcat_ring *r, struct shmcat_error *err)
 	return i == -SHMCAT_EBUSY ? claim_free_slot(r, SLOT_ANON, NULL, NULL) : i;
 }
 
+/*
+ * Which stream the new cursor reads: the generation current once it is
+ * in place.  A cursor below that stream's start (a persistent one from
+ * an older stream, or one placed while a writer started the stream) is
+ * moved up to it: those bytes belong to a stream that is over.  A
+ * cursor placed before the new generation was stored belongs to the old
+ * stream, and the new writer's scans see it (ring.c, Generations).
+ */
+static void
+join_generation(struct shmcat_ring *r, struct reader_slot *s)
+{
+	uint64_t gen, start;
+
+	do {
+		gen = atomic_load(&r->sh->generation);
+		start = atomic_load(&r->sh->gen_start);
+	} while (gen != atomic_load(&r->sh->generation));
+	r->gen = gen;
+	r->pos = atomic_load(&s->pos);
+	if ((int64_t)(start - r->pos) > 0 && !(r->flags & SHMCAT_O_TAP) &&
+	    start - r->pos <= r->cap) {
+		r->pos = start;
+		store_release64(&s->pos, start);
+		wake_writer(r->sh);
+	}
+}
+
 int
 reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err)
 {
@@ -181,7 +208,7 @@ reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err
 		return i;
 	}
 	r->slot = i;
-	r->pos = atomic_load(&r->sh->readers[i].pos);
+	join_generation(r, &r->sh->readers[i]);
 	if (!(r->flags & SHMCAT_O_TAP) &&
 	    check_distance(r->pos, atomic_load(&r->sh->tail), r->cap) != 0) {
 		if (err) {
@@ -204,7 +231,8 @@ reader_detach(struct shmcat_ring *r, enum shmcat_end how)
 	struct reader_slot *s = &r->sh->readers[r->slot];
 	uint32_t kind = atomic_load(&s->kind);
 
-	if (how == SHMCAT_HANGUP) {
+	/* Hanging up ends our stream; a newer one is not ours to end. */
+	if (how == SHMCAT_HANGUP && !stream_over(r)) {
 		atomic_fetch_or(&r->sh->stream_flags,
 		    STREAM_HANGUP | STREAM_DELIVERED);
 		LOG(r, "hangup: ending the stream for the writer");
@@ -242,6 +270,60 @@ reap_dead_readers(struct shmcat_ring *r)
 	return n;
 }
 
+static int
+counts_for_floor(uint32_t kind)
+{
+	return kind == SLOT_DEFAULT || kind == SLOT_NAMED || kind == SLOT_ANON;
+}
+
+/* An anonymous cursor or a tap whose holder died (its lock is free).
+ * Our own slot is alive: F_OFD_GETLK does not see our own lock. */
+static int
+holder_died(struct shmcat_ring *r, int i, uint32_t kind)
+{
+	return (kind == SLOT_ANON || kind == SLOT_TAP) && i != r->slot &&
+	    lock_held_by_other(r->fd, LOCK_RSLOT + i, 1) == 0;
+}
+
+/*
+ * Positions as an observer can trust them: every cursor is loaded
+ * before tail.  A reader stores a cursor only after loading a tail at
+ * least as far (acquire here, release there), and tail only grows, so
+ * progress between the loads never shows a cursor ahead of tail: that
+ * is a scribble.  Cursors of dead anonymous readers and taps are marked
+ * and not counted in min: nobody will read from them again.
+ */
+int
+observe_positions(struct shmcat_ring *r, struct positions *p)
+{
+	struct shared *sh = r->sh;
+	uint64_t pos;
+	int i;
+
+	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
+		/* kind first: a slot's cursor is stored before its kind */
+		p->kind[i] = atomic_load(&sh->readers[i].kind);
+		p->pos[i] = load_acquire64(&sh->readers[i].pos);
+		if (p->kind[i] > SLOT_TAP)
+			return -SHMCAT_ECORRUPT;
+	}
+	p->tail = load_acquire64(&sh->tail);
+	p->min = p->tail;
+	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
+		p->dead[i] = holder_died(r, i, p->kind[i]);
+		if (!counts_for_floor(p->kind[i]) || p->dead[i])
+			continue;
+		pos = p->pos[i];
+		if ((int64_t)(p->tail - pos) < 0)
+			return -SHMCAT_ECORRUPT;
+		if (p->tail - pos > r->cap) /* joining: see reader_scan_min */
+			pos = p->tail - r->cap;
+		if (p->tail - pos > p->tail - p->min)
+			p->min = pos;
+	}
+	return 0;
+}
+
 /* Drop bytes up to and including the next record end (after a skip). */
 static size_t
 resync(struct shmcat_ring *r, unsigned char *buf, size_t len)
@@ -273,13 +355,19 @@ tap_skip(struct shmcat_ring *r, uint64_t to, uint64_t *skipped)
 ssize_t
 shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 {
-	uint64_t tail, oldest;
+	uint64_t tail, oldest, unused = 0;
 	size_t len, drop;
 	int rc;
 
+	if (r == NULL || (buf == NULL && n > 0))
+		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_READER)) != 0)
 		return rc;
-	tail = load_acquire64(&r->sh->tail);
+	if (!(r->flags & SHMCAT_O_TAP))
+		return -SHMCAT_EROLE;
+	if (skipped == NULL)
+		skipped = &unused;
+	tail = visible_tail(r);
 	oldest = load_relaxed64(&r->sh->reserve_end);
 	/* The writer reserves before it commits: tail beyond the
 	 * reservation was scribbled, and stale bytes would look new. */
@@ -318,7 +406,7 @@ shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 static int
 peek(struct shmcat_ring *r)
 {
-	uint64_t tail = load_acquire64(&r->sh->tail);
+	uint64_t tail = visible_tail(r);
 
 	if (r->flags & SHMCAT_O_TAP)
 		return (int64_t)(tail - r->pos) < 0 ? -SHMCAT_ECORRUPT :
@@ -336,36 +424,54 @@ has_data(struct shmcat_ring *r)
 
 /* How the stream stands for a reader that has consumed everything:
  * 0 (more may come), SHMCAT_EOF, or a negative truncation code. */
+/* Remember who cut our stream short, for the report (shmcat_status).
+ * writer_pid is loaded before generation: a pid stored by a writer of
+ * the next stream comes with its generation, and then our stream's end
+ * record has the right one. */
+static int
+died(struct shmcat_ring *r, int rc)
+{
+	r->end_pid = atomic_load(&r->sh->writer_pid);
+	return stream_over(r) ? r->end_rc : rc;
+}
+
 static int
 end_of_stream(struct shmcat_ring *r)
 {
 	uint32_t flags;
 	int ws;
 
+	if (stream_over(r))
+		return r->end_rc;
 	if (atomic_load(&r->sh->stream_flags) & STREAM_HANGUP)
 		return -SHMCAT_EHANGUP;
 	ws = writers_state(r);
 	if (ws == WRITERS_DIED)
-		return -SHMCAT_EDIED;
+		return died(r, -SHMCAT_EDIED);
 	if (ws != WRITERS_GONE_CLEAN)
 		return 0;
 	/* After the count: writers set the flag before they decrement it. */
 	flags = atomic_load(&r->sh->stream_flags);
 	if (flags & STREAM_INTERRUPTED)
-		return -SHMCAT_EINTERRUPTED;
-	return flags & STREAM_EOF ? SHMCAT_EOF : 0;
+		return died(r, -SHMCAT_EINTERRUPTED);
+	/* A hand-off whose joiner died before it was counted: the last
+	 * writer did end the stream. */
+	return flags & (STREAM_EOF | STREAM_HANDOFF) ? SHMCAT_EOF : 0;
 }
 
 int
 shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 {
-	struct shared *sh = r->sh;
+	struct shared *sh;
 	uint32_t bit;
 	int64_t deadline;
 	int rc;
 
+	if (r == NULL)
+		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_READER)) != 0)
 		return rc;
+	sh = r->sh;
 	bit = 1u << r->slot; /* a reader has a slot */
 	timeout_ms = effective_timeout(r, timeout_ms);
 	deadline = deadline_of(timeout_ms);
@@ -385,7 +491,12 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 		if ((rc = end_of_stream(r)) != 0) {
 			if (peek(r) != 0) /* committed just before the end */
 				continue;
-			atomic_fetch_or(&sh->stream_flags, STREAM_DELIVERED);
+			/* Reported: the ring may go once it is read.  Not
+			 * for a stream that is over: the flags are the
+			 * next stream's by now. */
+			if (!r->gen_over)
+				atomic_fetch_or(&sh->stream_flags,
+				    STREAM_DELIVERED);
 			return rc;
 		}
 		if (timeout_ms == 0 || (deadline >= 0 && now_ns() >= deadline))

@@ -42,6 +42,14 @@
  * cursor, or the reader sees the floor the writer acted on.  model/ring.pml
  * checks these interleavings.
  *
+ * Generations.  A writer starting a new stream on a ring whose last one
+ * is over fills in that stream's end record, stores gen_start, then
+ * generation (writer.c), all before its first commit (A).  A reader
+ * loads tail, then generation: if tail shows a byte of the new stream,
+ * the acquire on tail makes the new generation visible too, so a reader
+ * of the old stream never delivers a byte of the new one
+ * (visible_tail).
+ *
  * Tap readers are not cursors for I3.  They copy bytes out first and then
  * re-read `reserve_end` (the writer's limit, stored and fenced before it
  * hands out space): byte p is intact iff p >= reserve_end - capacity.
@@ -100,27 +108,96 @@ reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min)
 
 /* The shared state a peer may scribble, checked once on attach: every
  * later use re-checks what it relies on, but a ring that is already
- * impossible is refused up front (exit 2, not 1 mid-stream). */
+ * impossible is refused up front (exit 2, not 1 mid-stream).  Every
+ * position is loaded before tail (observe_positions), so progress
+ * between the loads never looks like a cursor ahead of tail. */
 int
 check_state(struct shmcat_ring *r)
 {
 	struct shared *sh = r->sh;
-	uint64_t tail = atomic_load(&sh->tail), floor, min;
-	uint64_t pos0 = atomic_load(&sh->readers[0].pos);
+	uint64_t before = atomic_load(&sh->floor), after;
+	struct positions p;
 	int rc;
 
-	if ((rc = reader_scan_min(sh, tail, r->cap, &min)) != 0)
+	if ((rc = observe_positions(r, &p)) != 0)
 		return rc;
-	floor = atomic_load(&sh->floor);
-	if (check_distance(floor, tail, r->cap) != 0)
-		return -SHMCAT_ECORRUPT;
-	if (atomic_load(&sh->readers[0].kind) == SLOT_DEFAULT &&
-	    check_distance(pos0, tail, r->cap) != 0)
+	/* The floor hint moves on as tail does: loaded before tail it may
+	 * be more than a ring behind it, after tail it may be past it.
+	 * Each of the two bounds holds for one of the two loads. */
+	after = atomic_load(&sh->floor);
+	if ((int64_t)(p.tail - before) < 0 ||
+	    (int64_t)(p.tail - after) > (int64_t)r->cap)
 		return -SHMCAT_ECORRUPT;
 	if (atomic_load(&sh->record_mode) > MODE_NUL ||
 	    (uint32_t)atomic_load(&sh->writer_events) > SHMCAT_MAX_WRITERS)
 		return -SHMCAT_ECORRUPT;
 	return 0;
+}
+
+static int
+end_code(uint32_t how)
+{
+	switch (how) {
+	case END_EOF:
+		return SHMCAT_EOF;
+	case END_INTERRUPTED:
+		return -SHMCAT_EINTERRUPTED;
+	case END_HANGUP:
+		return -SHMCAT_EHANGUP;
+	default:
+		return -SHMCAT_EDIED;
+	}
+}
+
+/* Learn where and how our stream ended from its end record.  A record
+ * already reused (GEN_HISTORY newer streams meanwhile) or impossible:
+ * the stream ends where we are, its writer unknown. */
+static void
+learn_end(struct shmcat_ring *r)
+{
+	struct stream_end *e = &r->sh->ends[r->gen % GEN_HISTORY];
+	uint64_t end;
+	uint32_t how;
+	int32_t pid;
+
+	r->gen_over = 1;
+	r->gen_end = r->pos;
+	r->end_rc = -SHMCAT_EDIED;
+	r->end_pid = 0;
+	if (atomic_load(&e->gen) != r->gen)
+		return;
+	end = atomic_load(&e->end);
+	how = atomic_load(&e->how);
+	pid = atomic_load(&e->pid);
+	if (atomic_load(&e->gen) != r->gen || (int64_t)(end - r->pos) < 0 ||
+	    ((r->flags & SHMCAT_O_TAP) == 0 && end - r->pos > r->cap))
+		return;
+	r->gen_end = end;
+	r->end_rc = end_code(how);
+	r->end_pid = pid;
+}
+
+/* 1 if a writer has started the next stream after ours. */
+int
+stream_over(struct shmcat_ring *r)
+{
+	/* Pairs with the new writer's store of generation, made after it
+	 * filled in our stream's end record and before its first commit. */
+	if (!r->gen_over &&
+	    atomic_load_explicit(&r->sh->generation, memory_order_acquire) !=
+		r->gen)
+		learn_end(r);
+	return r->gen_over;
+}
+
+/* The end of the bytes this reader may deliver: tail, or the end of its
+ * stream if a newer one follows (see Generations above). */
+uint64_t
+visible_tail(struct shmcat_ring *r)
+{
+	uint64_t tail = load_acquire64(&r->sh->tail); /* (A) */
+
+	return stream_over(r) ? r->gen_end : tail;
 }
 
 /* The lowest position any non-tap reader still needs.  Writer only. */
@@ -150,8 +227,40 @@ writer_begin(struct shmcat_ring *r)
 	r->limit = r->tail; /* recomputed on the first span */
 }
 
+/* A handle that may use the span calls: a bytes writer.  A record
+ * writer's commits must go through shmcat_write_record, under the lock
+ * that keeps records whole. */
+static int
+bytes_writer(const struct shmcat_ring *r)
+{
+	int rc;
+
+	if (r == NULL)
+		return -EINVAL;
+	if ((rc = handle_check(r, SHMCAT_WRITER)) != 0)
+		return rc;
+	return r->flags & (SHMCAT_O_LINES | SHMCAT_O_NUL) ? -SHMCAT_EROLE : 0;
+}
+
 size_t
 shmcat_write_span(struct shmcat_ring *r, void **p)
+{
+	if (p)
+		*p = NULL;
+	/* commit and wait say why not */
+	return bytes_writer(r) == 0 && p ? writer_span(r, p) : 0;
+}
+
+int
+shmcat_write_commit(struct shmcat_ring *r, size_t n)
+{
+	int rc = bytes_writer(r);
+
+	return rc ? rc : writer_commit(r, n);
+}
+
+size_t
+writer_span(struct shmcat_ring *r, void **p)
 {
 	uint64_t floor;
 
@@ -175,12 +284,8 @@ shmcat_write_span(struct shmcat_ring *r, void **p)
 }
 
 int
-shmcat_write_commit(struct shmcat_ring *r, size_t n)
+writer_commit(struct shmcat_ring *r, size_t n)
 {
-	int rc;
-
-	if ((rc = handle_check(r, SHMCAT_WRITER)) != 0)
-		return rc;
 	if (n > r->limit - r->tail)
 		return -EINVAL;
 	/* Only we move tail: if it moved, a peer scribbled on it, and the
@@ -199,11 +304,13 @@ shmcat_read_span(struct shmcat_ring *r, const void **p)
 {
 	uint64_t tail;
 
-	if (r->role != SHMCAT_READER) { /* commit and wait say why */
+	if (p)
 		*p = NULL;
+	/* commit and wait say why not */
+	if (r == NULL || p == NULL || r->role != SHMCAT_READER ||
+	    (r->flags & SHMCAT_O_TAP))
 		return 0;
-	}
-	tail = load_acquire64(&r->sh->tail); /* (A) */
+	tail = visible_tail(r);
 	if (check_distance(r->pos, tail, r->cap) != 0) {
 		r->seen_tail = r->pos; /* report corruption via wait_data */
 		*p = NULL;
@@ -219,8 +326,12 @@ shmcat_read_commit(struct shmcat_ring *r, size_t n)
 {
 	int rc;
 
+	if (r == NULL)
+		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_READER)) != 0)
 		return rc;
+	if (r->flags & SHMCAT_O_TAP)
+		return -SHMCAT_EROLE;
 	if (n > r->seen_tail - r->pos)
 		return -EINVAL;
 	r->pos += n;

@@ -9,8 +9,16 @@
  * never both initialise, and nobody ever sees a half-built header.
  *
  * Every attached process holds a shared lock on LOCK_ATTACH.  Removing a
- * ring takes it exclusively, so a ring in use is never removed; after
- * locking, an attacher checks the name still leads to its object.
+ * ring takes it exclusively, so a ring in use is never removed, not even
+ * with force; after locking, an attacher checks the name still leads to
+ * its object.
+ *
+ * A creator holds LOCK_ATTACH on its build file from the moment it
+ * exists.  One killed while building (during posix_fallocate, say)
+ * leaves the file behind, fully allocated: a build file whose lock is
+ * free and whose pid is gone is abandoned.  The next create of the name
+ * sweeps those, `shmcat list` shows them and `shmcat rm NAME~PID`
+ * removes them.
  *
  * A handle belongs to the process that opened it.  Liveness is an OFD
  * lock, which belongs to the open file description, and fork() shares
@@ -24,11 +32,14 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,6 +151,101 @@ init_header(struct shmcat_ring *r)
 	return init_sync(sh);
 }
 
+/* The pid of a build file name "NAME~PID" of a valid ring name, or 0. */
+static long
+build_pid(const char *name, size_t *name_len)
+{
+	const char *t = strrchr(name, '~');
+	char ring[SHMCAT_NAME_MAX + 1], *end;
+	long pid;
+
+	if (t == NULL || t == name || (size_t)(t - name) > SHMCAT_NAME_MAX ||
+	    t[1] < '1' || t[1] > '9')
+		return 0;
+	memcpy(ring, name, t - name);
+	ring[t - name] = '\0';
+	pid = strtol(t + 1, &end, 10);
+	if (*end != '\0' || pid <= 0 || pid > INT32_MAX ||
+	    !shmcat_valid_name(ring))
+		return 0;
+	if (name_len)
+		*name_len = t - name;
+	return pid;
+}
+
+/* 1 if the build file (a name under /dev/shm) was left by a creator that
+ * died: its pid is gone and nobody holds its lock.  A creator locks it
+ * right after making it; the pid covers the moment in between. */
+static int
+build_abandoned(const char *file, long pid)
+{
+	char obj[SHMCAT_NAME_MAX + 64];
+	int fd, rc;
+
+	if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		return 0;
+	snprintf(obj, sizeof(obj), "/%s", file);
+	fd = fd_above_stdio(shm_open(obj, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0));
+	if (fd < 0)
+		return 0;
+	rc = lock_try(fd, LOCK_ATTACH, 1) == 0;
+	close(fd);
+	return rc;
+}
+
+/* Call fn for each abandoned build file, with its name (NAME~PID).  With
+ * ring set, only those of that ring. */
+int
+each_abandoned(const char *ring, int (*fn)(const char *, void *), void *ctx)
+{
+	const size_t plen = strlen(SHMCAT_PREFIX);
+	struct dirent *de;
+	size_t len;
+	long pid;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(SHMCAT_SHM_DIR)) == NULL)
+		return -errno;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, SHMCAT_PREFIX, plen) != 0 ||
+		    (pid = build_pid(de->d_name + plen, &len)) == 0)
+			continue;
+		if (ring && (strlen(ring) != len ||
+		    strncmp(ring, de->d_name + plen, len) != 0))
+			continue;
+		if (build_abandoned(de->d_name, pid))
+			rc = fn(de->d_name + plen, ctx);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int
+sweep_one(const char *name, void *ctx)
+{
+	struct shmcat_ring *r = ctx;
+	char obj[SHMCAT_NAME_MAX + 64];
+
+	snprintf(obj, sizeof(obj), "/" SHMCAT_PREFIX "%s", name);
+	LOG(r, "shm_unlink %s: left by a creator that died: %s", obj,
+	    shm_unlink(obj) == 0 ? "removed" : strerror(errno));
+	return 0;
+}
+
+/* A file larger than RLIMIT_FSIZE raises SIGXFSZ, which kills by
+ * default: refuse the size first, as the call would (EFBIG). */
+static int
+size_allowed(off_t size)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)size > rl.rlim_cur)
+		return -EFBIG;
+	return 0;
+}
+
 /* Build the ring under a private name and publish it.  -EEXIST: lost the
  * race to another creator; attach to theirs instead. */
 static int
@@ -161,6 +267,16 @@ create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err)
 		rc = fail(err, "fcntl", -errno);
 		goto out;
 	}
+	/* Ours while we live (see the top of this file). */
+	if ((rc = lock_try(r->fd, LOCK_ATTACH, 0)) != 0) {
+		fail(err, "fcntl", rc);
+		goto out;
+	}
+	each_abandoned(r->name, sweep_one, r);
+	if ((rc = size_allowed(size)) != 0) {
+		fail(err, "ftruncate", rc);
+		goto out;
+	}
 	if (ftruncate(r->fd, size) != 0) {
 		rc = fail(err, "ftruncate", -errno);
 		goto out;
@@ -177,10 +293,6 @@ create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err)
 	}
 	if ((rc = init_header(r)) != 0) {
 		fail(err, "sem_init", rc);
-		goto out;
-	}
-	if ((rc = lock_try(r->fd, LOCK_ATTACH, 0)) != 0) {
-		fail(err, "fcntl", rc);
 		goto out;
 	}
 	shmcat_path(r->name, final, sizeof(final));
@@ -344,6 +456,10 @@ force_replace(struct shmcat_ring *r, int why)
 	char obj[SHMCAT_NAME_MAX + 16];
 
 	shm_object_name(r->name, obj, sizeof(obj));
+	if (r->fd >= 0 && lock_held_by_other(r->fd, LOCK_ATTACH, 1) > 0) {
+		LOG(r, "--force: %s is in use; not replacing it", obj);
+		return -SHMCAT_EBUSY;
+	}
 	LOG(r, "--force: replacing %s (%s)", obj, shmcat_strerror(why));
 	unmap_ring(r);
 	return shm_unlink(obj) == 0 || errno == ENOENT ? 0 : -errno;
@@ -409,6 +525,13 @@ open_object(struct shmcat_ring *r, const struct shmcat_opts *o,
 	return fail(err, "shm_open", -EAGAIN);
 }
 
+/* What shmcat-out -r accepts: a ring name of at most 31 bytes. */
+static int
+valid_reader_name(const char *s)
+{
+	return shmcat_valid_name(s) && strlen(s) <= SHMCAT_READER_NAME_MAX;
+}
+
 /* The body of shmcat_open, under handles_lock: a fork() in another
  * thread meanwhile would leave our descriptor open in its child. */
 static int
@@ -436,8 +559,10 @@ open_handle(const char *name, const struct shmcat_opts *o,
 		rc = reader_attach(r, o->reader_name, err);
 	if (rc != 0 && (o->flags & SHMCAT_O_FORCE) &&
 	    (rc == -SHMCAT_ESTALE || rc == -SHMCAT_EENDED)) {
-		force_replace(r, rc);
-		rc = open_object(r, o, err);
+		if ((rc = force_replace(r, rc)) != 0)
+			fail(err, "replace", rc);
+		else
+			rc = open_object(r, o, err);
 		if (rc == 0)
 			rc = o->role == SHMCAT_WRITER ? writer_attach(r, err) :
 			    reader_attach(r, o->reader_name, err);
@@ -466,8 +591,11 @@ shmcat_open(const char *name, const struct shmcat_opts *o,
 	if (o->role != SHMCAT_WRITER && o->role != SHMCAT_READER &&
 	    o->role != SHMCAT_INSPECT)
 		return fail(err, "role", -EINVAL);
+	*ringp = NULL;
 	if (!shmcat_valid_name(name))
 		return fail(err, "name", -EINVAL);
+	if (o->reader_name && !valid_reader_name(o->reader_name))
+		return fail(err, "reader name", -EINVAL);
 	if ((rc = pthread_once(&handles_once, handles_init)) != 0)
 		return fail(err, "pthread_once", -rc);
 	pthread_mutex_lock(&handles_lock);
@@ -486,11 +614,13 @@ stream_finished(struct shmcat_ring *r)
 {
 	struct shared *sh = r->sh;
 	uint32_t flags = atomic_load(&sh->stream_flags);
-	uint64_t tail = atomic_load(&sh->tail), min;
+	struct positions p;
 
 	if (flags & STREAM_HANGUP)
 		return 1;
-	if (reader_scan_min(sh, tail, r->cap, &min) != 0 || min != tail)
+	/* Dead anonymous readers and taps do not count: nobody will
+	 * read from their cursors again. */
+	if (observe_positions(r, &p) != 0 || p.min != p.tail)
 		return 0;
 	if (atomic_load(&sh->writer_events) >> 32 == 0)
 		return 1;
@@ -528,26 +658,57 @@ shmcat_close(struct shmcat_ring *r, enum shmcat_end how)
 	return 0;
 }
 
+/* Remove an abandoned build file NAME~PID (see the top of this file). */
+static int
+remove_build(const char *name, struct shmcat_error *err)
+{
+	char file[SHMCAT_NAME_MAX + 64];
+	long pid = build_pid(name, NULL);
+
+	snprintf(file, sizeof(file), SHMCAT_PREFIX "%s", name);
+	if (!build_abandoned(file, pid))
+		return fail(err, "remove", -SHMCAT_EBUSY);
+	snprintf(file, sizeof(file), "/" SHMCAT_PREFIX "%s", name);
+	return shm_unlink(file) == 0 ? 0 : fail(err, "shm_unlink", -errno);
+}
+
+/* Force: an object that is not a ring, or an impossible one, goes too --
+ * but only if no process holds it. */
+static int
+remove_forced(const char *name, struct shmcat_error *err)
+{
+	char obj[SHMCAT_NAME_MAX + 16];
+	int fd, busy = 0;
+
+	shm_object_name(name, obj, sizeof(obj));
+	if ((fd = fd_above_stdio(shm_open(obj, O_RDONLY | O_CLOEXEC, 0))) >= 0) {
+		busy = lock_held_by_other(fd, LOCK_ATTACH, 1) > 0;
+		close(fd);
+	}
+	if (busy)
+		return fail(err, "remove", -SHMCAT_EBUSY);
+	return shm_unlink(obj) == 0 ? 0 : fail(err, "shm_unlink", -errno);
+}
+
 int
 shmcat_remove(const char *name, int force, struct shmcat_error *err)
 {
 	struct shmcat_opts o = {.role = SHMCAT_INSPECT};
 	struct shmcat_ring *r;
-	char obj[SHMCAT_NAME_MAX + 16];
 	int rc;
 
 	if (err)
 		memset(err, 0, sizeof(*err));
+	if (name && build_pid(name, NULL) > 0)
+		return remove_build(name, err);
 	rc = shmcat_open(name, &o, &r, err);
 	if (rc != 0) {
 		if (!force || rc == -EINVAL || rc == -ENOENT)
 			return rc;
-		shm_object_name(name, obj, sizeof(obj));
-		return shm_unlink(obj) == 0 ? 0 : fail(err, "shm_unlink", -errno);
+		return remove_forced(name, err);
 	}
 	lock_release(r->fd, LOCK_ATTACH);
-	rc = lock_try(r->fd, LOCK_ATTACH, 1);
-	if (rc != 0 && !force) {
+	if (lock_try(r->fd, LOCK_ATTACH, 1) != 0) {
 		if (err)
 			err->pid = atomic_load(&r->sh->writer_pid);
 		shmcat_close(r, SHMCAT_ABANDON);
@@ -561,7 +722,7 @@ shmcat_remove(const char *name, int force, struct shmcat_error *err)
 size_t
 shmcat_capacity(const struct shmcat_ring *r)
 {
-	return r->cap;
+	return r ? r->cap : 0;
 }
 
 uint64_t
@@ -573,17 +734,18 @@ shmcat_object_size(const struct shmcat_ring *r)
 const char *
 shmcat_name(const struct shmcat_ring *r)
 {
-	return r->name;
+	return r ? r->name : NULL;
 }
 
 int
 shmcat_created(const struct shmcat_ring *r)
 {
-	return r->created;
+	return r ? r->created : 0;
 }
 
 void
 shmcat_counters(const struct shmcat_ring *r, struct shmcat_counters *c)
 {
-	*c = r->count;
+	if (c)
+		*c = r ? r->count : (struct shmcat_counters){0};
 }

@@ -25,7 +25,7 @@
 #include "shmcat.h"
 
 #define SHMCAT_MAGIC UINT64_C(0x474e495254414d48) /* "HMATRING" LE */
-#define SHMCAT_LAYOUT_VERSION 1u
+#define SHMCAT_LAYOUT_VERSION 2u
 #define SHMCAT_HDR_SIZE 8192u
 #define SHMCAT_PAGE 4096u
 #define SHMCAT_SHM_DIR "/dev/shm"
@@ -37,6 +37,7 @@
 #define STREAM_INTERRUPTED 0x2u /* a writer stopped on a signal */
 #define STREAM_HANGUP 0x4u	/* a --hangup reader ended the stream */
 #define STREAM_DELIVERED 0x8u	/* a reader has reported the end */
+#define STREAM_HANDOFF 0x10u	/* the last writer left to a joiner (writer.c) */
 
 /* record_mode: fixed by the first writer. */
 enum { MODE_UNSET, MODE_BYTES, MODE_LINES, MODE_NUL };
@@ -51,6 +52,7 @@ enum { SLOT_FREE, SLOT_DEFAULT, SLOT_NAMED, SLOT_ANON, SLOT_TAP };
  */
 #define LOCK_ATTACH 0	   /* shared by every attached process */
 #define LOCK_WRITER 1	   /* bytes writer: exclusive; record writers: shared */
+#define LOCK_NAMES 4	   /* exclusive while a named cursor is created */
 #define LOCK_WSLOT 16	   /* +i: writer slot i */
 #define LOCK_RSLOT 64	   /* +i: reader slot i */
 
@@ -64,6 +66,24 @@ struct reader_slot {
 	_Atomic uint64_t skipped;
 	char name[SHMCAT_READER_NAME_MAX + 1];
 	sem_t wake; /* posted by the writer when data arrives */
+};
+
+/*
+ * Stream generations.  A stream is identified by `generation`; a writer
+ * that finds the previous stream over (ended, interrupted, hung up or
+ * its writer dead) and nothing unread starts the next one at gen_start
+ * (writer.c).  Readers attached to the old stream stop at its end and
+ * report how it ended from ends[gen % GEN_HISTORY], which the writer
+ * fills in first: gen is ~0 while the record is being written.
+ */
+#define GEN_HISTORY 4
+enum { END_EOF = 1, END_DIED, END_INTERRUPTED, END_HANGUP };
+
+struct stream_end {
+	_Atomic uint64_t gen;
+	_Atomic uint64_t end; /* tail when the stream was closed */
+	_Atomic uint32_t how; /* END_* */
+	_Atomic int32_t pid;  /* its last writer */
 };
 
 struct writer_slot {
@@ -99,6 +119,11 @@ struct shared {
 	sem_t space; /* posted by readers when they free space */
 	pthread_mutex_t commit_lock; /* record writers, robust */
 
+	/* Stream identity: written only by a writer starting a stream. */
+	alignas(CACHELINE) _Atomic uint64_t generation;
+	_Atomic uint64_t gen_start;
+	struct stream_end ends[GEN_HISTORY];
+
 	/* Readers set their bit before sleeping; the writer clears and posts. */
 	alignas(CACHELINE) _Atomic uint32_t readers_waiting;
 
@@ -127,6 +152,11 @@ struct shmcat_ring {
 	size_t need;	     /* writer: bytes a wait for space waits for */
 	uint64_t seen_tail;  /* reader: last tail loaded */
 	int eol;	     /* tap: resynchronise at next record end */
+	uint64_t gen;	     /* reader: the generation it reads */
+	int gen_over;	     /* reader: that stream is over; end below */
+	uint64_t gen_end;    /* reader: the last position of that stream */
+	int end_rc;	     /* reader: how it ended (a wait_data result) */
+	long end_pid;	     /* reader: its writer, for the report */
 	struct shmcat_counters count;
 	shmcat_log_fn log;
 	void *log_ctx;
@@ -190,7 +220,7 @@ fd_above_stdio(int fd)
  *
  *	bridge.c   a reader's ring bridged to a pipe      -> reader, wait
  *	shm.c      lifecycle: open, close, remove       -> writer, reader, ring, lock, name
- *	inspect.c  status and list                       -> ring, lock
+ *	inspect.c  status and list                       -> shm, reader, ring, lock
  *	writer.c   writer attach/detach, wait for space  -> reader, ring, wait, lock
  *	reader.c   cursors, wait for data, the tap       -> ring, wait, lock
  *	ring.c     positions, spans, commits             -> wait
@@ -222,9 +252,13 @@ void wake_writer_if_room(struct shmcat_ring *r);
 /* ring.c */
 int check_distance(uint64_t from, uint64_t to, uint64_t cap);
 int reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min);
+uint64_t visible_tail(struct shmcat_ring *r);
+int stream_over(struct shmcat_ring *r);
 int ring_floor(struct shmcat_ring *r, uint64_t *floor);
 int check_state(struct shmcat_ring *r);
 void writer_begin(struct shmcat_ring *r);
+size_t writer_span(struct shmcat_ring *r, void **p);
+int writer_commit(struct shmcat_ring *r, size_t n);
 
 /* reader.c */
 int reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err);
@@ -232,6 +266,13 @@ void reader_detach(struct shmcat_ring *r, enum shmcat_end how);
 int reap_dead_readers(struct shmcat_ring *r);
 int reader_wait_beyond(struct shmcat_ring *s, uint64_t pos, size_t min,
     const _Atomic int *stop);
+struct positions {
+	uint64_t tail, min;	/* min: of the cursors that count */
+	uint64_t pos[SHMCAT_MAX_READERS];
+	uint32_t kind[SHMCAT_MAX_READERS];
+	int dead[SHMCAT_MAX_READERS]; /* an anonymous cursor or tap whose holder died */
+};
+int observe_positions(struct shmcat_ring *r, struct positions *p);
 
 /* writer.c */
 int writer_attach(struct shmcat_ring *r, struct shmcat_error *err);
@@ -239,5 +280,6 @@ void writer_detach(struct shmcat_ring *r, enum shmcat_end how);
 
 /* shm.c */
 int check_header(const struct shared *sh, uint64_t object_size);
+int each_abandoned(const char *ring, int (*fn)(const char *, void *), void *ctx);
 
 #endif

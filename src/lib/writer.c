@@ -111,43 +111,89 @@ commit_unlock(struct shmcat_ring *r)
 	pthread_mutex_unlock(&r->sh->commit_lock);
 }
 
-/* Unread bytes for persistent cursors, or -SHMCAT_ECORRUPT. */
+/* Unread bytes for cursors that live or persist, or -SHMCAT_ECORRUPT.
+ * The cursors of anonymous readers and taps that died are released
+ * first: nobody will read from them again. */
 static int64_t
 unread_bytes(struct shmcat_ring *r)
 {
-	uint64_t tail = atomic_load(&r->sh->tail), min;
-	int rc = reader_scan_min(r->sh, tail, r->cap, &min);
+	struct positions p;
+	int rc;
 
-	return rc ? rc : (int64_t)(tail - min);
+	reap_dead_readers(r);
+	rc = observe_positions(r, &p);
+	return rc ? rc : (int64_t)(p.tail - p.min);
 }
 
-/* Nobody else writes: is the previous stream over (ended, interrupted or
- * its writer dead)?  Then recover it if it is empty and nobody else is
- * attached, refuse if it holds bytes.  With readers still attached, an
- * empty ring is joined as it is: they will report the death. */
+/* How the stream that nobody writes any more ended, for its readers. */
+static uint32_t
+how_it_ended(uint64_t ev, uint32_t flags)
+{
+	if (flags & STREAM_HANGUP)
+		return END_HANGUP;
+	if ((uint32_t)ev != 0)
+		return END_DIED; /* counted, yet nobody holds LOCK_WRITER */
+	return flags & STREAM_INTERRUPTED ? END_INTERRUPTED : END_EOF;
+}
+
+/*
+ * Close the stream that is over and start the next one where it ended.
+ * Its end record goes first, then gen_start, then generation (seq_cst):
+ * a reader that sees the new generation finds both (ring.c).  The count
+ * of active writers starts again from zero: the dead are not in it.
+ */
+static void
+new_generation(struct shmcat_ring *r, uint64_t ev, uint32_t flags)
+{
+	struct shared *sh = r->sh;
+	uint64_t gen = atomic_load(&sh->generation);
+	uint64_t tail = atomic_load(&sh->tail);
+	struct stream_end *e = &sh->ends[gen % GEN_HISTORY];
+
+	atomic_store(&e->gen, ~UINT64_C(0));
+	atomic_store(&e->end, tail);
+	atomic_store(&e->how, how_it_ended(ev, flags));
+	atomic_store(&e->pid, atomic_load(&sh->writer_pid));
+	atomic_store(&e->gen, gen);
+	atomic_store(&sh->gen_start, tail);
+	atomic_store(&sh->generation, gen + 1);
+	atomic_store(&sh->writer_events, ev >> 32 << 32);
+	atomic_store(&sh->stream_flags, 0);
+	atomic_store(&sh->record_mode, MODE_UNSET);
+	wake_readers(sh); /* the old stream's readers: it is over */
+	LOG(r, "stream %llu (previous writer %s) closed at byte %llu; "
+	    "stream %llu starts", (unsigned long long)gen,
+	    (uint32_t)ev ? "died" : "finished", (unsigned long long)tail,
+	    (unsigned long long)gen + 1);
+}
+
+/* Nobody else writes: is the previous stream over (ended, interrupted,
+ * hung up, or its writer dead)?  Then refuse if it holds unread bytes;
+ * otherwise start a new stream, so that the old one's readers end with
+ * it and never see ours.  A stream the last writer left to a joiner
+ * (STREAM_HANDOFF) is ours to continue, unless a reader already
+ * reported its end. */
 static int
 recover_stale(struct shmcat_ring *r, struct shmcat_error *err)
 {
 	struct shared *sh = r->sh;
 	uint64_t ev = atomic_load(&sh->writer_events);
 	uint32_t flags = atomic_load(&sh->stream_flags);
+	uint32_t f = flags & ~STREAM_DELIVERED;
 	int64_t unread;
 
-	if ((uint32_t)ev == 0 && (flags & ~STREAM_DELIVERED) == 0)
-		return 0; /* a fresh ring, or writers left with --keep-open */
+	if ((uint32_t)ev == 0 && (f == 0 || (f == STREAM_HANDOFF &&
+	    !(flags & STREAM_DELIVERED))))
+		return 0; /* a fresh ring, --keep-open, or handed to us */
 	if ((unread = unread_bytes(r)) < 0)
 		return (int)unread;
 	if (unread > 0) {
 		if (err)
 			err->bytes = unread;
-		return flags & STREAM_EOF ? -SHMCAT_EENDED : -SHMCAT_ESTALE;
+		return flags & (STREAM_EOF | STREAM_HANDOFF) ? -SHMCAT_EENDED :
+		    -SHMCAT_ESTALE;
 	}
-	if (lock_held_by_other(r->fd, LOCK_ATTACH, 1) != 0)
-		return 0;
-	atomic_store(&sh->writer_events, ev >> 32 << 32);
-	atomic_store(&sh->stream_flags, 0);
-	LOG(r, "stale ring (previous writer %s): empty, re-initialised",
-	    (uint32_t)ev ? "died" : "finished");
+	new_generation(r, ev, flags);
 	return 0;
 }
 
@@ -172,18 +218,20 @@ join_stream(struct shmcat_ring *r, struct shmcat_error *err)
 	uint32_t unset = MODE_UNSET, mode = wanted_mode(r);
 	int rc, others;
 
-	if (!atomic_compare_exchange_strong(&r->sh->record_mode, &unset, mode) &&
-	    unset != mode)
-		return -SHMCAT_EMODE;
 	others = lock_held_by_other(r->fd, LOCK_WRITER, 1);
 	if (others < 0)
 		return others;
 	if (!others && (rc = recover_stale(r, err)) != 0)
 		return rc;
+	if (!atomic_compare_exchange_strong(&r->sh->record_mode, &unset, mode) &&
+	    unset != mode)
+		return -SHMCAT_EMODE;
 	if ((rc = claim_writer_slot(r)) < 0)
 		return rc;
 	r->slot = rc;
 	atomic_fetch_add(&r->sh->writer_events, EVENT_ATTACH);
+	/* Counted now: a hand-off to us is complete. */
+	atomic_fetch_and(&r->sh->stream_flags, ~STREAM_HANDOFF);
 	atomic_store(&r->sh->writer_pid, (int32_t)getpid());
 	writer_begin(r);
 	return 0;
@@ -233,12 +281,15 @@ writer_detach(struct shmcat_ring *r, enum shmcat_end how)
 	/* The flag goes before the count: a reader that sees the count drop
 	 * must also see why (wait.c reads them in the other order). */
 	/* The last writer ends the stream, unless another one already holds
-	 * the writer lock and waits for the commit lock to join it. */
+	 * the writer lock and waits for the commit lock to join it: then it
+	 * hands the stream over.  Should that joiner die before it is
+	 * counted, readers take the hand-off for the end (reader.c). */
 	if (how == SHMCAT_END) {
 		ev = atomic_load(&sh->writer_events);
-		if ((uint32_t)ev == 1 &&
-		    lock_held_by_other(r->fd, LOCK_WRITER, 1) == 0)
-			atomic_fetch_or(&sh->stream_flags, STREAM_EOF);
+		if ((uint32_t)ev == 1)
+			atomic_fetch_or(&sh->stream_flags,
+			    lock_held_by_other(r->fd, LOCK_WRITER, 1) == 0 ?
+			    STREAM_EOF : STREAM_HANDOFF);
 	}
 	atomic_fetch_sub(&sh->writer_events, 1);
 	atomic_store(&sh->writers[r->slot].busy, 0);
@@ -259,21 +310,28 @@ shmcat_write_record(struct shmcat_ring *r, const void *buf, size_t n,
 	void *p;
 	int rc;
 
+	if (r == NULL || (buf == NULL && n > 0))
+		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_WRITER)) != 0)
 		return rc;
 	timeout_ms = effective_timeout(r, timeout_ms);
 	if (n > r->cap || n > SHMCAT_RECORD_MAX)
 		return -SHMCAT_ERECORD;
+	/* A record ends with its terminator: without it, the next one
+	 * would run into it. */
+	if (records(r) && (n == 0 || ((const char *)buf)[n - 1] !=
+	    (wanted_mode(r) == MODE_NUL ? '\0' : '\n')))
+		return -EINVAL;
 	if (records(r) &&
 	    (rc = commit_lock_until(r, deadline_of(timeout_ms))) != 0)
 		return rc == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : rc;
 	writer_begin(r); /* other writers moved tail */
 	r->need = n;
-	while (shmcat_write_span(r, &p) < n)
+	while (writer_span(r, &p) < n)
 		if ((rc = shmcat_wait_space(r, timeout_ms)) != 0)
 			goto out;
 	memcpy(p, buf, n);
-	rc = shmcat_write_commit(r, n);
+	rc = writer_commit(r, n);
 	atomic_fetch_add(&r->sh->writers[r->slot].bytes, n);
 out:
 	r->need = 1;
@@ -299,7 +357,7 @@ has_space(struct shmcat_ring *r)
 	void *p;
 
 	r->limit = r->tail; /* force a fresh floor */
-	return shmcat_write_span(r, &p) >= r->need;
+	return writer_span(r, &p) >= r->need;
 }
 
 /* One load, cheap enough to call between any two reads of the input:
@@ -319,13 +377,16 @@ shmcat_hungup(const struct shmcat_ring *r)
 int
 shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 {
-	struct shared *sh = r->sh;
+	struct shared *sh;
 	int64_t deadline;
 	uint64_t floor;
 	int rc;
 
+	if (r == NULL)
+		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_WRITER)) != 0)
 		return rc;
+	sh = r->sh;
 	timeout_ms = effective_timeout(r, timeout_ms);
 	deadline = deadline_of(timeout_ms);
 	if (timeout_ms != 0 && spin_until(r, space_appeared) && has_space(r))

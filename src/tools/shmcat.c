@@ -141,6 +141,12 @@ list_one(const char *name, void *ctx)
 	struct shmcat_error err;
 
 	(void)ctx;
+	if (strchr(name, '~')) { /* shmcat_list: a dead creator's build */
+		printf(kv ? "name=%s state=abandoned\n" :
+		    "%-24s (abandoned by a creator that died; shmcat rm it)\n",
+		    name);
+		return 0;
+	}
 	if (shmcat_open(name, &o, &r, &err) != 0) {
 		printf(kv ? "name=%s state=invalid error=\"%s\"\n" :
 		    "%-24s (%s)\n", name, shmcat_strerror(err.code));
