@@ -132,6 +132,10 @@ struct shmcat_opts {
 	 * (a signal handler's flag), even where a signal does not interrupt
 	 * the underlying call. */
 	const volatile int *interrupt;
+	/* Record writer joining a ring whose other record writers are busy:
+	 * give up after this many ms (-ETIMEDOUT); 0 waits as long as it
+	 * takes, or not at all (-EAGAIN) with SHMCAT_O_NONBLOCK. */
+	int attach_timeout_ms;
 };
 
 /* Details of a failure, for a one-line message. */

@@ -124,7 +124,6 @@ dead_pid() {
 	printf 'two\n' >&7
 	wait_until file_size_ge "$T/a" 8
 	kill -KILL "$bpid"
-	kill -CONT "$bpid"
 	wait_job "$bp"
 	# The dead cursor holds nothing: status counts only the living.
 	wait_until ring_is "$R" readers_alive 1
@@ -432,4 +431,204 @@ C
 	assert_status "$status" 0 "misuse test ($output)"
 	assert_equal "$output" "ok"
 	assert_no_ring "$R"
+}
+
+###############################################
+#  8. a record writer joining a busy ring      #
+###############################################
+
+# in_lock_wait PID: PID sleeps in futex(2) (the commit lock).
+in_lock_wait() {
+	local call
+	read -r call _ 2>/dev/null <"/proc/$1/syscall" || return 1
+	[[ $call == 202 ]]
+}
+
+# busy_record_ring: a --lines writer ($A, pid $apid) blocked on a full
+# 4K ring, holding the commit lock while it waits for space.
+busy_record_ring() {
+	local i
+	for ((i = 0; i < 800; i++)); do
+		echo "a line of the first writer, number $i"
+	done >"$T/a.in"
+	feed_open
+	spawn "$SHMCAT_IN" --lines -s 4K "$R" <"$FEED"
+	A=$BG_PID
+	apid=$(child_of "$A")
+	timeout "$TMO" cat "$T/a.in" >&7 &
+	FEEDER=$!
+	wait_until ring_nearly_full "$R"
+}
+
+# ring_nearly_full NAME: no room for another line of busy_record_ring.
+ring_nearly_full() {
+	local cap buf
+	cap=$(ring_kv "$1" capacity)
+	buf=$(ring_kv "$1" buffered)
+	[[ -n $cap && -n $buf ]] && ((buf + 64 > cap))
+}
+
+@test "a record writer joining a busy ring with -n: exit 4 at once, not a wait without end" {
+	busy_record_ring
+	run -4 --separate-stderr timeout 5 "$SHMCAT_IN" --lines -n "$R" <<<"joiner"
+	assert_stderr "^shmcat-in: $R: "
+	spawn "$SHMCAT_OUT" "$R" >"$T/out"
+	local rp=$BG_PID
+	wait "$FEEDER"
+	feed_close
+	assert_job "$A" 0 "first writer"
+	assert_job "$rp" 0 "reader"
+	assert_same_file "$T/out" "$T/a.in"
+	assert_no_ring "$R"
+}
+
+@test "a record writer joining a busy ring with -t 1: exit 4 after about a second" {
+	busy_record_ring
+	local t0
+	t0=$(now_us)
+	run -4 --separate-stderr timeout 10 "$SHMCAT_IN" --lines -t 1 "$R" <<<"joiner"
+	assert_within "$t0" 4000 "giving up on -t 1"
+	assert_stderr "timed out"
+	spawn "$SHMCAT_OUT" "$R" >"$T/out"
+	local rp=$BG_PID
+	wait "$FEEDER"
+	feed_close
+	assert_job "$A" 0 "first writer"
+	assert_job "$rp" 0 "reader"
+	assert_same_file "$T/out" "$T/a.in"
+	assert_no_ring "$R"
+}
+
+@test "SIGINT to a record writer waiting to join: exit 130, not an attach error" {
+	busy_record_ring
+	spawn env --default-signal=INT "$SHMCAT_IN" --lines "$R" <<<"joiner" 2>"$T/b.err"
+	local bp=$BG_PID bpid
+	bpid=$(pid_named "$bp" shmcat-in)
+	wait_until in_lock_wait "$bpid"
+	kill -INT "$bpid"
+	assert_job "$bp" 130 "interrupted joiner"
+	assert_not_match "$(cat "$T/b.err")" "attach" "joiner's message"
+	spawn "$SHMCAT_OUT" "$R" >"$T/out"
+	local rp=$BG_PID
+	wait "$FEEDER"
+	feed_close
+	assert_job "$A" 0 "first writer"
+	assert_job "$rp" 0 "reader"
+	assert_same_file "$T/out" "$T/a.in"
+	assert_no_ring "$R"
+}
+
+@test "a joiner that dies as the last writer leaves cannot hide the end of the stream" {
+	busy_record_ring
+	spawn "$SHMCAT_IN" --lines "$R" <<<"joiner"
+	local bp=$BG_PID bpid
+	bpid=$(child_of "$bp")
+	wait_until in_lock_wait "$bpid"
+	kill -STOP "$bpid"
+	# The first writer finishes while the joiner holds the writer lock
+	# but is not counted yet: it hands the stream over.
+	spawn "$SHMCAT_OUT" "$R" >"$T/out"
+	local rp=$BG_PID
+	wait "$FEEDER"
+	feed_close
+	assert_job "$A" 0 "first writer"
+	kill -KILL "$bpid"
+	wait_job "$bp"
+	assert_job "$rp" 0 "reader (the stream did end)"
+	assert_same_file "$T/out" "$T/a.in"
+	assert_no_ring "$R"
+}
+
+#########################################
+#  9. named readers                     #
+#########################################
+
+@test "--reader NAME --new adopting the idle default cursor delivers no old data" {
+	run -0 tmo "$SHMCAT_IN" -k "$R" <<<"old"
+	run -4 --separate-stderr tmo "$SHMCAT_OUT" -r late --new -n "$R"
+	assert_equal "$output" "" "what the new named reader delivered"
+	run -0 tmo "$SHMCAT_IN" "$R" <<<"new"
+	run_file "$T/out" "$SHMCAT_OUT" -r late "$R"
+	assert_status "$status" 0 "named reader"
+	assert_equal "$(cat "$T/out")" "new"
+	assert_no_ring "$R"
+}
+
+write_names_c() {
+	cat >"$T/names.c" <<'C'
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "shmcat.h"
+
+#define KIDS 12
+
+int main(int argc, char **argv)
+{
+	struct shmcat_opts io = {.role = SHMCAT_INSPECT};
+	struct shmcat_opts ro = {.role = SHMCAT_READER, .reader_name = "same"};
+	struct shmcat_status st;
+	struct shmcat_ring *x, *r;
+	int go[2], done[2], hold[2], round, k, i, n, worst = 0;
+	char c;
+
+	(void)argc;
+	if (shmcat_open(argv[1], &io, &x, NULL) != 0)
+		return 2;
+	for (round = 0; round < 50; round++) {
+		if (pipe(go) || pipe(done) || pipe(hold))
+			return 2;
+		for (k = 0; k < KIDS; k++) {
+			if (fork() != 0)
+				continue;
+			close(go[1]);
+			close(hold[1]);
+			if (read(go[0], &c, 1) != 0)
+				_exit(2);
+			n = shmcat_open(argv[1], &ro, &r, NULL);
+			if (write(done[1], "x", 1) != 1)
+				_exit(2);
+			if (read(hold[0], &c, 1) < 0) /* held until the end */
+				_exit(2);
+			_exit(n == 0 ? 0 : 1);
+		}
+		close(go[0]);
+		close(go[1]); /* all start at once */
+		for (k = 0; k < KIDS; k++)
+			if (read(done[0], &c, 1) != 1)
+				return 2;
+		if (shmcat_status(x, &st) != 0)
+			return 2;
+		for (i = n = 0; i < st.nreaders; i++)
+			n += strcmp(st.readers[i].name, "same") == 0;
+		if (n != 1) {
+			printf("round %d: %d slots named same\n", round, n);
+			worst = 1;
+		}
+		close(hold[1]);
+		close(hold[0]);
+		close(done[1]);
+		close(done[0]);
+		while (wait(NULL) > 0)
+			;
+	}
+	shmcat_close(x, SHMCAT_ABANDON);
+	if (!worst)
+		puts("ok");
+	return worst;
+}
+C
+}
+
+@test "first starts of one reader name at once make one slot" {
+	write_names_c
+	run -0 cc -std=c11 -Wall -I"$REPO/include" -o "$T/names" "$T/names.c" \
+		"$SHMCAT_BIN/libshmcat.a" -lpthread
+	run -0 tmo "$SHMCAT_IN" -k "$R" </dev/null
+	run --separate-stderr tmo "$T/names" "$R"
+	assert_status "$status" 0 "names ($output)"
+	assert_equal "$output" "ok"
+	run -0 tmo "$SHMCAT" rm "$R"
 }

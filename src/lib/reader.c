@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "barrier.h"
@@ -140,13 +141,46 @@ new_named(struct shmcat_ring *r, const char *rname)
 	    atomic_load(&s0->kind) == SLOT_DEFAULT;
 
 	pos = atomic_load(&s0->pos);
-	i = claim_free_slot(r, SLOT_NAMED, rname, adopt ? &pos : NULL);
+	/* With --new, the adopted bytes are skipped like any old data: the
+	 * cursor starts at tail (place_cursor). */
+	i = claim_free_slot(r, SLOT_NAMED, rname,
+	    adopt && !(r->flags & SHMCAT_O_NEW) ? &pos : NULL);
 	if (adopt && i > 0) {
 		atomic_store(&s0->kind, SLOT_FREE);
 		LOG(r, "named reader %s adopts the default cursor at byte %llu",
 		    rname, (unsigned long long)pos);
 	}
 	lock_release(r->fd, LOCK_RSLOT + 0);
+	return i;
+}
+
+/* Hold LOCK_NAMES: only one process at a time looks a name up and
+ * creates it if missing, so two first starts of one name make one slot.
+ * Holders keep it for microseconds; one that dies loses it. */
+static int
+names_lock(struct shmcat_ring *r)
+{
+	const struct timespec ms = {0, 1000000};
+	int rc;
+
+	while ((rc = lock_try(r->fd, LOCK_NAMES, 1)) == -EAGAIN) {
+		if (r->interrupt && *r->interrupt)
+			return -EINTR;
+		nanosleep(&ms, NULL);
+	}
+	return rc;
+}
+
+static int
+named_reader(struct shmcat_ring *r, const char *rname, struct shmcat_error *err)
+{
+	int i, rc;
+
+	if ((rc = names_lock(r)) != 0)
+		return rc;
+	i = find_named(r, rname);
+	i = i > 0 ? resume_slot(r, i, err) : new_named(r, rname);
+	lock_release(r->fd, LOCK_NAMES);
 	return i;
 }
 
@@ -195,8 +229,7 @@ reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err
 	if (r->flags & SHMCAT_O_TAP) {
 		i = claim_free_slot(r, SLOT_TAP, NULL, NULL);
 	} else if (rname) {
-		i = find_named(r, rname);
-		i = i > 0 ? resume_slot(r, i, err) : new_named(r, rname);
+		i = named_reader(r, rname, err);
 	} else {
 		i = plain_reader(r, err);
 	}

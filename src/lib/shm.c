@@ -551,6 +551,7 @@ open_handle(const char *name, const struct shmcat_opts *o,
 	r->log = o->log;
 	r->log_ctx = o->log_ctx;
 	r->interrupt = o->interrupt;
+	r->attach_timeout_ms = o->attach_timeout_ms;
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	rc = open_object(r, o, err);
 	if (rc == 0 && o->role == SHMCAT_WRITER)

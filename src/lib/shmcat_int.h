@@ -161,6 +161,7 @@ struct shmcat_ring {
 	shmcat_log_fn log;
 	void *log_ctx;
 	const volatile int *interrupt;
+	int attach_timeout_ms; /* record writer: see shmcat_opts */
 	void *robust_links[2]; /* record writer: see record.c */
 	struct shmcat_ring *next, *prev; /* this process's open handles */
 	char name[SHMCAT_NAME_MAX + 1];

@@ -237,6 +237,25 @@ join_stream(struct shmcat_ring *r, struct shmcat_error *err)
 	return 0;
 }
 
+/* The commit lock for joining: the other record writers may hold it for
+ * as long as they wait for space, so the caller's deadline, its
+ * non-blocking flag and its interrupt flag all apply. */
+static int
+join_lock(struct shmcat_ring *r)
+{
+	int64_t deadline = -1;
+	int rc;
+
+	if (r->flags & SHMCAT_O_NONBLOCK)
+		deadline = now_ns();
+	else if (r->attach_timeout_ms > 0)
+		deadline = deadline_of(r->attach_timeout_ms);
+	rc = commit_lock_until(r, deadline);
+	LOG(r, "commit lock to join the record writers: %s",
+	    rc == 0 ? "ok" : shmcat_strerror(rc));
+	return rc == -ETIMEDOUT && (r->flags & SHMCAT_O_NONBLOCK) ? -EAGAIN : rc;
+}
+
 int
 writer_attach(struct shmcat_ring *r, struct shmcat_error *err)
 {
@@ -252,7 +271,7 @@ writer_attach(struct shmcat_ring *r, struct shmcat_error *err)
 		rc = mode != MODE_UNSET && mode != wanted_mode(r) ?
 		    -SHMCAT_EMODE : -SHMCAT_EBUSY;
 	}
-	if (rc == 0 && records(r) && (rc = commit_lock(r)) == 0) {
+	if (rc == 0 && records(r) && (rc = join_lock(r)) == 0) {
 		rc = join_stream(r, err);
 		commit_unlock(r);
 	} else if (rc == 0) {

@@ -39,8 +39,16 @@ filter_start(struct filter *f, int stdio_fd, const char *verb)
 	}
 	catch_signals(t->ring);
 	t->lib.interrupt = &caught_signal;
-	if (shmcat_open(t->ring, &t->lib, &f->ring, &err) != 0)
+	/* -t and -n bound a record writer's wait to join, too */
+	if (t->timeout_ms == 0)
+		t->lib.flags |= SHMCAT_O_NONBLOCK;
+	else if (t->timeout_ms > 0)
+		t->lib.attach_timeout_ms = t->timeout_ms;
+	if (shmcat_open(t->ring, &t->lib, &f->ring, &err) != 0) {
+		if (err.code == -EINTR && caught_signal)
+			reraise(caught_signal); /* stopped while attaching */
 		return report_open_error(t->ring, &err);
+	}
 	watch_truncation(f->ring);
 	if (t->verbose)
 		warnx_ring(t->ring, "%s ring, capacity %zu bytes",

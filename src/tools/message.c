@@ -84,6 +84,12 @@ report_open_error(const char *ring, const struct shmcat_error *err)
 	case SHMCAT_ESIZE:
 		warnx_ring(ring, "%s; omit -s to use it as it is", why);
 		break;
+	case ETIMEDOUT:
+		warnx_ring(ring, "timed out waiting to join the other writers");
+		break;
+	case EAGAIN:
+		warnx_ring(ring, "the other writers are busy (--nonblock)");
+		break;
 	case EINVAL:
 		if (strcmp(err->call, "name") == 0) {
 			warnx_ring(NULL, "invalid ring name '%s': use 1-%d of "
