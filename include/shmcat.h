@@ -7,7 +7,10 @@
  *
  * Every function returns 0 (or a count) on success and a negative error
  * code on failure: either -errno or one of the SHMCAT_E* codes below.
- * Nothing here prints, exits or touches signal dispositions.
+ * Nothing here prints, exits or touches signal dispositions.  A call that
+ * does not fit the handle (a write on a reader, the span calls on a
+ * record writer, a record without its terminator, a NULL pointer) fails
+ * with -EINVAL; the span calls return 0 and set the pointer to NULL.
  *
  * Writer call sequence:
  *
@@ -225,12 +228,16 @@ struct shmcat_status {
 	int nreaders;
 	struct shmcat_reader_status readers[SHMCAT_MAX_READERS];
 };
+/* For a reader whose stream ended or was cut short, state and writer_pid
+ * are those of its own stream, even if a writer has started the next. */
 int shmcat_status(struct shmcat_ring *r, struct shmcat_status *st);
 
-/* Call fn for every ring name in /dev/shm; stops early if fn returns != 0. */
+/* Call fn for every ring name in /dev/shm, then for every abandoned build
+ * file (NAME~PID: its creator died); stops early if fn returns != 0. */
 int shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx);
-/* Remove a ring: refuses (SHMCAT_EBUSY) while a live process uses it
- * unless force; never removes an object that is not a ring unless force. */
+/* Remove a ring: refuses (SHMCAT_EBUSY) while a live process uses it,
+ * even with force; never removes an object that is not a ring unless
+ * force.  NAME~PID removes an abandoned build file. */
 int shmcat_remove(const char *name, int force, struct shmcat_error *err);
 
 int shmcat_valid_name(const char *name);

@@ -11,6 +11,16 @@
  *   3 TAP     one bytes writer, the default reader and a tap (slot 2)
  *   4 REC     two record writers sharing the commit lock, either of which
  *             may die at any step, and the default reader
+ *   5 LIFE    the lifecycle around the ring (issue 10): a writer that may
+ *             die or end, a second writer started after it (stale-ring
+ *             reuse, stream generations), the default reader (which may
+ *             hang up) and a reader restarted after it, an anonymous
+ *             reader that joins at any moment and may die (reaping), an
+ *             observer that checks positions and runs `rm -f`, and the
+ *             rule that removes a finished ring
+ *   6 NAMES   two first starts of one reader name, one with --new
+ *   7 JOIN    a record writer that leaves while a joiner waits for the
+ *             commit lock, and a joiner that may die before it is counted
  *
  * Granularity: every step (a Promela statement, or an atomic/d_step
  * block) makes at most one access to shared memory (a load, a store, an
@@ -41,6 +51,9 @@
 #define FANOUT	2
 #define TAP	3
 #define REC	4
+#define LIFE	5	/* lifecycle: see the second half of this file */
+#define NAMES	6
+#define JOIN	7
 
 #ifndef CFG
 #define CFG SPSC
@@ -68,6 +81,7 @@
 #define TOTAL NBYTES
 #endif
 
+#if CFG < LIFE
 /* Only a tap can see a half-written chunk: elsewhere the writer stores a
  * chunk in one step (nobody may read it before tail moves, and the ghost
  * check in put() sees every overwrite at the moment it happens). */
@@ -948,3 +962,727 @@ init
 #endif
 	}
 }
+
+#else /* CFG >= LIFE */
+
+/* ================================================================== */
+/* The lifecycle (issue 10).                                           */
+/*                                                                    */
+/* The byte-level protocol is the first half's business; here a step   */
+/* is coarser: a byte is written or delivered in one step, a reader    */
+/* sleeps on an oracle (until its answer could change: the sleep and   */
+/* wake-up protocol is checked above), and a scan of the three slots   */
+/* is one step.  What is checked is who may attach, which stream a     */
+/* byte belongs to, how a stream's end is reported and to whom, which  */
+/* cursors count, and when the ring is removed.                        */
+/*                                                                    */
+/* Mutations (-DMUT=n, n >= 20; README.md):                            */
+/*   20 a new writer continues a stream that is over (no generation)   */
+/*   21 the new stream's count of writers keeps the dead one           */
+/*   22 readers ignore the generation (deliver the new stream)         */
+/*   23 removal counts the cursors of dead anonymous readers           */
+/*   24 stale reuse does not reap dead anonymous readers first         */
+/*   25 observers load tail before the cursors                         */
+/*   26 rm -f removes a ring that live processes hold                  */
+/*   27 first starts of a name without LOCK_NAMES                      */
+/*   28 --new adopting the default cursor starts at its old position   */
+/*   29 the last writer leaving to a joiner records no hand-off        */
+/*   30 a writer waiting for space ignores a hang-up                   */
+/*   31 end_of_stream() without its second look at the generation      */
+/* ================================================================== */
+
+#define F_EOF	1
+#define F_INT	2
+#define F_HUP	4
+#define F_DLV	8
+#define F_HOF	16
+#define E_MORE	0
+#define E_EOF	1
+#define E_DIED	2
+#define E_INT	3
+#define E_HUP	4
+#define K_FREE	0
+#define K_DEFAULT 1
+#define K_NAMED	2
+#define K_ANON	3
+#define NSLOT	3
+#define NONE	255
+#ifndef NB
+#define NB 2		/* bytes per writer */
+#endif
+
+byte tail, gen, gen_start;
+byte end_gen = NONE, end_pos, end_how, end_pid; /* ends[] (one record) */
+byte wactive, flags, writer_pid, wlock, clock;
+byte kind[NSLOT], pos[NSLOT], sname[NSLOT];
+bool sheld[NSLOT];
+byte attached;			/* holders of LOCK_ATTACH */
+bool published = true;
+bool last_clean;		/* the last to let go of LOCK_ATTACH closed */
+bool names_lock;
+byte kill;			/* the killer's pick */
+
+/* Ghosts. */
+byte dgen[CAP];			/* the stream of the byte in each data slot */
+byte dpos[CAP];
+byte written[3];		/* bytes written in stream g */
+bool wdead[3];			/* writer i (1, 2) died */
+bool wdone[3];			/* writer i is over, however */
+byte wgen[3];			/* the stream writer i wrote */
+bool hungup;
+
+#define COUNTS(i) (kind[i] != K_FREE)
+#define ROOM(i) (!COUNTS(i) || tail - pos[i] < CAP)
+#define SPACE (ROOM(0) && ROOM(1) && ROOM(2))
+#define DEAD_ANON (kind[1] == K_ANON && !sheld[1])
+/* A cursor the removal rule and stale reuse count: a dead anonymous
+ * reader's does not (nobody will read from it again). */
+#if MUT == 23
+#define LIVE_COUNTS(i) COUNTS(i)
+#else
+#define LIVE_COUNTS(i) (COUNTS(i) && !(kind[i] == K_ANON && !sheld[i]))
+#endif
+#define READ_ALL(i) (!LIVE_COUNTS(i) || pos[i] == tail)
+
+/* stream_finished() under the exclusive LOCK_ATTACH: nobody else is
+ * attached, so a hang-up, or everything read and the end reported. */
+#define FINISHED ((flags & F_HUP) || (READ_ALL(0) && READ_ALL(1) && \
+	READ_ALL(2) && ((flags & F_DLV) || written[0] == 0) && wlock == 0))
+
+/* remove_if_finished(): let go of LOCK_ATTACH, try for it exclusively. */
+inline close_ring()
+{
+	d_step {
+		attached--;
+		last_clean = true;
+		if
+		:: attached == 0 && FINISHED -> published = false
+		:: else
+		fi
+	}
+}
+
+inline die_attached()
+{
+	attached--;
+	last_clean = false
+}
+
+/* ---- writers ----------------------------------------------------- */
+
+/* How the stream nobody writes any more ended (how_it_ended()). */
+inline how_it_ended(ev, f, how)
+{
+	if
+	:: f & F_HUP -> how = E_HUP
+	:: else -> if
+		:: ev != 0 -> how = E_DIED
+		:: f & F_INT -> how = E_INT
+		:: else -> how = E_EOF
+		fi
+	fi
+}
+
+/* recover_stale(): refuse (ok = false) if a cursor that lives or
+ * persists has unread bytes; otherwise close the stream that is over
+ * and start the next one. */
+inline recover_stale(ok)
+{
+	d_step { ev = wactive; f = flags };
+	if
+	:: ev == 0 && (f & ~F_DLV) == 0 -> ok = true	/* a fresh ring */
+	:: else ->
+		/* reap_dead_readers(), then observe_positions() (cursors,
+		 * then tail; which skips dead ones too) */
+#if MUT != 24
+		d_step { if :: DEAD_ANON -> kind[1] = K_FREE :: else fi };
+		d_step {
+			ok = READ_ALL(0) && READ_ALL(1) && READ_ALL(2);
+#else
+		d_step {
+			ok = (!COUNTS(0) || pos[0] == tail) &&
+			    (!COUNTS(1) || pos[1] == tail) &&
+			    (!COUNTS(2) || pos[2] == tail);
+#endif
+			/* a refusal must be for bytes someone can still read */
+			assert(ok || !READ_ALL(0) || (kind[1] != K_FREE &&
+			    sheld[1] && pos[1] != tail) || !READ_ALL(2))
+		};
+		if
+		:: !ok -> skip
+		:: else ->
+#if MUT != 20
+			d_step {
+				how_it_ended(ev, f, how);
+				end_pos = tail; end_how = how;
+				end_pid = writer_pid; end_gen = gen;
+				gen_start = tail
+			};
+			gen++;
+#if MUT != 21
+			wactive = 0;
+#endif
+			flags = 0
+#else
+			skip
+#endif
+		fi
+	fi
+}
+
+proctype Writer(byte w)
+{
+	byte ev, f, how, n;
+	bool ok;
+
+	/* open_object(): attach (a ring that is gone is another story) */
+	atomic {
+		if
+		:: published -> attached++
+		:: else -> goto done
+		fi
+	};
+	{
+	/* writer_attach(): LOCK_WRITER, exclusive (a second writer would be
+	 * refused while the first lives: here it waits its turn) */
+	atomic { wlock == 0 -> wlock = w };
+	recover_stale(ok);
+	if
+	:: !ok -> wlock = 0; close_ring(); goto done
+	:: else
+	fi;
+	d_step { wactive++; writer_pid = w; wgen[w] = gen };
+	n = 0;
+	do
+	:: n == NB -> break
+	:: else ->
+		/* shmcat_wait_space(): room, or reap, or a hang-up */
+		if
+		:: SPACE ->
+			d_step {
+				assert(dpos[tail % CAP] + CAP <= tail + CAP);
+				dgen[tail % CAP] = wgen[w];
+				dpos[tail % CAP] = tail;
+				written[wgen[w]]++
+			};
+			tail++;
+			n++
+		:: DEAD_ANON -> kind[1] = K_FREE	/* reap_dead_readers() */
+#if MUT != 30
+		:: flags & F_HUP ->
+			/* the reader hung up: abandon */
+			flags = flags | F_INT;
+			d_step { wactive--; wlock = 0 };
+			close_ring();
+			goto done
+#endif
+		fi
+	od;
+	/* writer_detach(SHMCAT_END): the flag before the count */
+	if
+	:: wactive == 1 -> flags = flags | F_EOF
+	:: else
+	fi;
+	d_step { wactive--; wlock = 0 };
+	close_ring()
+	} unless {
+		kill == w ->
+		d_step {
+			wdead[w] = true;
+			if :: wlock == w -> wlock = 0 :: else fi;
+			die_attached()
+		}
+	};
+done:	wdone[w] = true
+}
+
+/* ---- readers ----------------------------------------------------- */
+
+/* Deliver the stream from p to its end; res is how it ended, rpid the
+ * writer named.  Shared by every reader in LIFE. */
+inline read_stream(slot, g, p, res, rpid)
+{
+	over = false;
+	do
+	:: hangup && !hungup && got > 0 ->
+		/* --hangup (its consumer left after a byte, while the writer
+		 * may be waiting for space): end the stream for everyone */
+		d_step { hungup = true; flags = flags | F_HUP | F_DLV };
+		res = E_HUP;
+		break
+	:: !hangup || hungup || got == 0 ->
+		/* visible_tail(): tail (acquire), then the generation.  One
+		 * step: a tail that shows a byte of a newer stream comes with
+		 * its generation, and the other order clamps the same. */
+		d_step { t = tail; learn_end(g) };
+		if
+		:: t > p ->
+			d_step {
+				assert(dpos[p % CAP] == p);
+				assert(dgen[p % CAP] == g);
+				if :: slot == 0 -> got++ :: else fi;
+				p++;
+				pos[slot] = p;
+				t = 0
+			}
+		:: else ->
+			learn_end(g);			/* end_of_stream() */
+			d_step {
+				rpid = 0;
+				if
+				:: over -> res = grc; rpid = gpid
+				:: else -> if
+					:: flags & F_HUP -> res = E_HUP
+					:: wlock != 0 -> res = E_MORE
+					:: wactive != 0 -> res = E_DIED; rpid = writer_pid
+					:: flags & F_INT -> res = E_INT; rpid = writer_pid
+					:: flags & (F_EOF | F_HOF) -> res = E_EOF
+					:: else -> res = E_MORE
+					fi
+				fi
+			};
+#if MUT != 31
+			/* the second look: was that the next stream's state? */
+			d_step {
+				learn_end(g);
+				if :: over -> res = grc; rpid = gpid :: else fi
+			};
+#endif
+			d_step { t = tail; learn_end(g) };	/* peek() again */
+			if
+			:: t > p -> skip		/* committed just before */
+			:: t <= p && res != E_MORE ->
+				if
+				:: !over -> flags = flags | F_DLV
+				:: else
+				fi;
+				tend = t;
+				break
+			:: t <= p && res == E_MORE ->
+				/* sleep until the answer may change (oracle) */
+				(tail != t || gen != g || (flags & F_HUP) ||
+				    (wlock == 0 && (wactive != 0 ||
+				    (flags & (F_EOF | F_INT | F_HOF)))))
+			fi
+		fi
+	od
+}
+
+/* stream_over(): a newer stream was started; learn where ours ended
+ * (the end record is filled in before the generation moves).  t is the
+ * tail loaded just before: with the end known, the end is the limit. */
+inline learn_end(g)
+{
+#if MUT != 22
+	if
+	:: !over && gen != g ->
+		over = true;
+		assert(end_gen == g);
+		gend = end_pos; grc = end_how; gpid = end_pid
+	:: else
+	fi;
+	if :: over -> t = gend :: else fi
+#else
+	skip
+#endif
+}
+
+/* What a reader reports must be what happened to its stream. */
+inline check_report(g, p, res, rpid)
+{
+	if
+	:: res == E_EOF -> assert(p == tend)
+	:: res == E_DIED -> assert(rpid != 0 && wdead[rpid] && wgen[rpid] == g)
+	:: res == E_INT -> assert(hungup)
+	:: res == E_HUP -> assert(hungup)
+	fi
+}
+
+/* The default reader, attached from the start (slot 0, stream 0); it
+ * may hang up.  Then a reader restarted on slot 0 reads the stream that
+ * is current by then. */
+proctype Default(bool hangup)
+{
+	byte p, g, t, tend, gend, grc, gpid, res, rpid, got, i;
+	bool over;
+
+	p = 0;
+	g = 0;
+	read_stream(0, g, p, res, rpid);
+	check_report(g, p, res, rpid);
+	/* it read its stream from the start: all of it, of that stream */
+	assert(res != E_EOF || got == written[0]);
+	d_step { sheld[0] = false };
+	close_ring();
+#ifndef LIFE_RESTART
+	goto done;
+#endif
+	if
+	:: hangup -> goto done
+	:: else
+	fi;
+	/* restarted: open_object(), resume_slot(0), join_generation() */
+	atomic {
+		if
+		:: published -> attached++; sheld[0] = true
+		:: else -> goto done
+		fi
+	};
+	d_step { g = gen; p = pos[0]; if :: p < gen_start -> p = gen_start :: else fi; pos[0] = p };
+	got = 0;
+	hangup = false;
+	read_stream(0, g, p, res, rpid);
+	check_report(g, p, res, rpid);
+	d_step { sheld[0] = false };
+	close_ring();
+done:	skip
+}
+
+/* A fan-out reader: an anonymous cursor placed at any moment, killed at
+ * any step (its cursor stays until reaped). */
+proctype Anon()
+{
+	byte p, g, t, tend, gend, grc, gpid, res, rpid, got, i, s;
+	bool over, hangup;
+
+	atomic {
+		if
+		:: published && (kind[1] == K_FREE || DEAD_ANON) ->
+			attached++; sheld[1] = true
+		:: else -> goto done
+		fi
+	};
+	{
+	/* place_cursor(): at the oldest byte kept (the floor handshake is
+	 * checked in FANOUT), published before the generation is read */
+	d_step {
+		p = tail;
+		if :: COUNTS(0) && pos[0] < p -> p = pos[0] :: else fi;
+		pos[1] = p;
+		kind[1] = K_ANON
+	};
+	d_step { g = gen; s = gen_start };	/* join_generation() */
+	if
+	:: p < s -> p = s; pos[1] = p
+	:: else
+	fi;
+	read_stream(1, g, p, res, rpid);
+	check_report(g, p, res, rpid);
+	d_step { sheld[1] = false; kind[1] = K_FREE };
+	close_ring()
+	} unless {
+		kill == 3 -> d_step { sheld[1] = false; die_attached() }
+	};
+done:	skip
+}
+
+/* Looks at the positions as status and the attach checks do, then runs
+ * rm -f. */
+proctype Observer()
+{
+	byte p0, p1, t;
+	bool c0, c1;
+
+	atomic {
+		if
+		:: published -> attached++
+		:: else -> goto done
+		fi
+	};
+#if MUT == 25
+	t = tail;
+	d_step { c0 = COUNTS(0); p0 = pos[0] };
+	d_step { c1 = COUNTS(1); p1 = pos[1] };
+#else
+	d_step { c0 = COUNTS(0); p0 = pos[0] };
+	d_step { c1 = COUNTS(1); p1 = pos[1] };
+	t = tail;
+#endif
+	assert(!c0 || p0 <= t);		/* else a false "corrupt" */
+	assert(!c1 || p1 <= t);
+	/* shmcat_remove(force): our shared lock, then the exclusive one */
+	d_step {
+		attached--;
+#if MUT == 26
+		published = false;
+#else
+		if
+		:: attached == 0 -> published = false
+		:: else
+		fi;
+#endif
+		assert(published || attached == 0)
+	};
+done:	skip
+}
+
+proctype Killer()
+{
+	if
+	:: kill = 1
+	:: kill = 3
+	:: skip
+	fi
+}
+
+#if CFG == LIFE
+init
+{
+	atomic {
+		kind[0] = K_DEFAULT;
+		sheld[0] = true;
+		attached = 1;		/* the default reader */
+		run Writer(1);
+#ifdef LIFE_HUP
+		if
+		:: run Default(false)
+		:: run Default(true)
+		fi;
+#else
+		run Default(false);
+#endif
+		run Anon();
+#ifdef LIFE_OBS
+		run Observer()
+#else
+		run Killer()
+#endif
+	};
+#ifndef LIFE_OBS
+	/* the restart: a second writer once the first has gone */
+	wdone[1];
+	run Writer(2);
+#endif
+	(_nr_pr == 1);
+	/* every byte written was read and its end reported, by whoever
+	 * closed last: then the ring is gone */
+	assert(!(last_clean && FINISHED) || !published)
+}
+#endif
+
+
+/* ---- NAMES: first starts of one name ------------------------------ */
+
+#if CFG == NAMES
+bool adopted_new;
+
+inline count_named(n)
+{
+	n = (kind[1] == K_NAMED && sname[1] == 1) + (kind[2] == K_NAMED && sname[2] == 1)
+}
+
+proctype Named(bool new)
+{
+	byte p, i, n, start, t;
+
+	attached++;
+#if MUT != 27
+	atomic { !names_lock -> names_lock = true };
+#endif
+	/* find_named() */
+	d_step {
+		i = 0;
+		if
+		:: kind[1] == K_NAMED && sname[1] == 1 -> i = 1
+		:: kind[2] == K_NAMED && sname[2] == 1 -> i = 2
+		:: else
+		fi
+	};
+	if
+	:: i != 0 ->
+		/* resume_slot(): the slot's lock */
+		atomic {
+			if
+			:: !sheld[i] -> sheld[i] = true
+			:: else -> i = 0	/* -SHMCAT_EBUSY */
+			fi
+		}
+	:: else ->
+		/* new_named(): adopt slot 0 if nobody holds it */
+		atomic {
+			if
+			:: !sheld[0] && kind[0] == K_DEFAULT -> sheld[0] = true; n = 1
+			:: else -> n = 0
+			fi
+		};
+		atomic {
+			if
+			:: !sheld[1] && kind[1] == K_FREE -> i = 1
+			:: !sheld[2] && kind[2] == K_FREE -> i = 2
+			fi;
+			sheld[i] = true
+		};
+		d_step {
+			start = tail;
+			t = tail;
+#if MUT == 28
+			if :: n -> start = pos[0] :: else fi;
+#else
+			if :: n && !new -> start = pos[0] :: else fi;
+#endif
+			pos[i] = start;
+			sname[i] = 1;
+			kind[i] = K_NAMED
+		};
+		d_step {
+			if :: n -> kind[0] = K_FREE; sheld[0] = false :: else fi
+		};
+		d_step { count_named(n); assert(n <= 1) }
+	fi;
+#if MUT != 27
+	names_lock = false;
+#endif
+	if
+	:: i == 0 -> goto done
+	:: else
+	fi;
+	/* --new: nothing written before the start is delivered */
+	p = pos[i];
+	do
+	:: p < tail ->
+		assert(!new || p >= t);
+		d_step { p++; pos[i] = p }
+	:: wlock == 0 && p == tail -> break
+	od;
+	sheld[i] = false;
+done:	attached--
+}
+
+proctype NWriter()
+{
+	byte n = 0;
+
+	do
+	:: n < NB && SPACE -> d_step { dpos[tail % CAP] = tail; tail++ }; n++
+	:: n == NB -> break
+	od;
+	wlock = 0
+}
+
+init
+{
+	atomic {
+		kind[0] = K_DEFAULT;
+		wlock = 1;
+		run NWriter();
+		run Named(true);
+		run Named(false)
+	}
+}
+#endif
+
+/* ---- JOIN: the hand-off to a joiner ------------------------------- */
+
+#if CFG == JOIN
+byte got;
+
+/* writer_detach() under the commit lock: the last writer ends the
+ * stream, or hands it to a joiner that holds LOCK_WRITER. */
+inline leave(w)
+{
+	atomic { clock == 0 -> clock = w };
+	if
+	:: wactive == 1 && wlock > 1 ->
+#if MUT != 29
+		flags = flags | F_HOF
+#else
+		skip
+#endif
+	:: wactive == 1 && wlock == 1 -> flags = flags | F_EOF
+	:: else
+	fi;
+	d_step { wactive--; wlock--; locked = false; clock = 0 }
+}
+
+proctype RecWriter(byte w; bool joiner)
+{
+	bool counted, locked = !joiner;
+
+	{
+	if
+	:: joiner ->
+		/* LOCK_WRITER, shared, while the first writer is there (a
+		 * later one starts a new stream: LIFE checks that) */
+		atomic {
+			if
+			:: wlock > 0 -> wlock++; locked = true
+			:: else -> goto done
+			fi
+		};
+		atomic { clock == 0 -> clock = w };	/* join_lock() */
+		d_step {
+			if
+			:: !(flags & F_DLV) -> flags = flags & ~F_HOF
+			:: else
+			fi;
+			wactive++;
+			counted = true
+		};
+		clock = 0
+	:: else -> counted = true
+	fi;
+	atomic { clock == 0 -> clock = w };	/* one record */
+	d_step { tail++; written[0]++ };
+	clock = 0;
+	leave(w)
+	} unless {
+		kill == w ->
+		d_step {
+			wdead[w] = true;
+			if :: clock == w -> clock = 0 :: else fi;
+			if :: locked -> wlock-- :: else fi
+		}
+	};
+done:	skip
+}
+
+/* Kills the joiner, or not, at any moment. */
+proctype JKiller()
+{
+	if
+	:: kill = 2
+	:: skip
+	fi
+}
+
+proctype JReader()
+{
+	byte p, res;
+
+	do
+	:: p < tail -> p++; got++
+	:: else ->
+		d_step {
+			if
+			:: wlock != 0 -> res = E_MORE
+			:: wactive != 0 -> res = E_DIED
+			:: flags & (F_EOF | F_HOF) -> res = E_EOF
+			:: else -> res = E_MORE
+			fi
+		};
+		if
+		:: p < tail -> skip		/* peek() again */
+		:: p == tail && res != E_MORE -> break
+		:: p == tail && res == E_MORE ->
+			(tail != p || (wlock == 0 && (wactive != 0 ||
+			    (flags & (F_EOF | F_HOF)))))
+		fi
+	od;
+	assert(res != E_EOF || p == tail);
+	assert(res != E_DIED || wdead[2])
+}
+
+init
+{
+	atomic {
+		wactive = 1;
+		wlock = 1;
+		run RecWriter(1, false);
+		run RecWriter(2, true);
+		run JReader();
+		run JKiller()
+	}
+}
+#endif
+
+#endif /* CFG >= LIFE */

@@ -457,39 +457,45 @@ has_data(struct shmcat_ring *r)
 
 /* How the stream stands for a reader that has consumed everything:
  * 0 (more may come), SHMCAT_EOF, or a negative truncation code. */
-/* Remember who cut our stream short, for the report (shmcat_status).
- * writer_pid is loaded before generation: a pid stored by a writer of
- * the next stream comes with its generation, and then our stream's end
- * record has the right one. */
+/* How the stream stands for a reader that has consumed everything:
+ * 0 (more may come), SHMCAT_EOF, or a negative truncation code.  Read
+ * from the shared count and flags, which belong to the current stream. */
 static int
-died(struct shmcat_ring *r, int rc)
-{
-	r->end_pid = atomic_load(&r->sh->writer_pid);
-	return stream_over(r) ? r->end_rc : rc;
-}
-
-static int
-end_of_stream(struct shmcat_ring *r)
+stream_state(struct shmcat_ring *r)
 {
 	uint32_t flags;
 	int ws;
 
-	if (stream_over(r))
-		return r->end_rc;
 	if (atomic_load(&r->sh->stream_flags) & STREAM_HANGUP)
 		return -SHMCAT_EHANGUP;
 	ws = writers_state(r);
 	if (ws == WRITERS_DIED)
-		return died(r, -SHMCAT_EDIED);
+		return -SHMCAT_EDIED;
 	if (ws != WRITERS_GONE_CLEAN)
 		return 0;
 	/* After the count: writers set the flag before they decrement it. */
 	flags = atomic_load(&r->sh->stream_flags);
 	if (flags & STREAM_INTERRUPTED)
-		return died(r, -SHMCAT_EINTERRUPTED);
+		return -SHMCAT_EINTERRUPTED;
 	/* A hand-off whose joiner died before it was counted: the last
 	 * writer did end the stream. */
 	return flags & (STREAM_EOF | STREAM_HANDOFF) ? SHMCAT_EOF : 0;
+}
+
+/* The same for our stream.  A writer starting the next stream stores
+ * the generation before it touches the count, the flags or writer_pid,
+ * so if any of them was the next stream's, the generation loaded after
+ * them is too: then our stream's end record says how it ended
+ * (model/ring.pml, LIFE, found the reader that took a newer stream's
+ * end for its own without this second look). */
+static int
+end_of_stream(struct shmcat_ring *r)
+{
+	int rc = stream_state(r);
+
+	if (rc < 0)
+		r->end_pid = atomic_load(&r->sh->writer_pid);
+	return stream_over(r) ? r->end_rc : rc;
 }
 
 int
