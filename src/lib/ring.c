@@ -106,6 +106,54 @@ reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min)
 	return 0;
 }
 
+/* An anonymous cursor or a tap whose holder died (its lock is free).
+ * Our own slot is alive: F_OFD_GETLK does not see our own lock. */
+static int
+holder_died(struct shmcat_ring *r, int i, uint32_t kind)
+{
+	return (kind == SLOT_ANON || kind == SLOT_TAP) && i != r->slot &&
+	    lock_held_by_other(r->fd, LOCK_RSLOT + i, 1) == 0;
+}
+
+/*
+ * Positions as an observer can trust them: every cursor is loaded
+ * before tail.  A reader stores a cursor only after loading a tail at
+ * least as far (acquire here, release there), and tail only grows, so
+ * progress between the loads never shows a cursor ahead of tail: that
+ * is a scribble.  Cursors of dead anonymous readers and taps are marked
+ * and not counted in min: nobody will read from them again.
+ */
+int
+observe_positions(struct shmcat_ring *r, struct positions *p)
+{
+	struct shared *sh = r->sh;
+	uint64_t pos;
+	int i;
+
+	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
+		/* kind first: a slot's cursor is stored before its kind */
+		p->kind[i] = atomic_load(&sh->readers[i].kind);
+		p->pos[i] = load_acquire64(&sh->readers[i].pos);
+		if (p->kind[i] > SLOT_TAP)
+			return -SHMCAT_ECORRUPT;
+	}
+	p->tail = load_acquire64(&sh->tail);
+	p->min = p->tail;
+	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
+		p->dead[i] = holder_died(r, i, p->kind[i]);
+		if (!counts_for_floor(p->kind[i]) || p->dead[i])
+			continue;
+		pos = p->pos[i];
+		if ((int64_t)(p->tail - pos) < 0)
+			return -SHMCAT_ECORRUPT;
+		if (p->tail - pos > r->cap) /* joining: see reader_scan_min */
+			pos = p->tail - r->cap;
+		if (p->tail - pos > p->tail - p->min)
+			p->min = pos;
+	}
+	return 0;
+}
+
 /* The shared state a peer may scribble, checked once on attach: every
  * later use re-checks what it relies on, but a ring that is already
  * impossible is refused up front (exit 2, not 1 mid-stream).  Every

@@ -220,11 +220,11 @@ fd_above_stdio(int fd)
  * Who calls whom (each file uses only those listed below it; no loops):
  *
  *	bridge.c   a reader's ring bridged to a pipe      -> reader, wait
+ *	inspect.c  status, list (and build files)         -> shm, ring, lock
  *	shm.c      lifecycle: open, close, remove       -> writer, reader, ring, lock, name
- *	inspect.c  status and list                       -> shm, reader, ring, lock
  *	writer.c   writer attach/detach, wait for space  -> reader, ring, wait, lock
  *	reader.c   cursors, wait for data, the tap       -> ring, wait, lock
- *	ring.c     positions, spans, commits             -> wait
+ *	ring.c     positions, spans, commits             -> wait, lock
  *	wait.c     spin, sleep and wake on semaphores
  *	lock.c     OFD locks: liveness of every role
  *	name.c, error.c
@@ -254,6 +254,13 @@ void wake_writer_if_room(struct shmcat_ring *r);
 int check_distance(uint64_t from, uint64_t to, uint64_t cap);
 int reader_scan_min(struct shared *sh, uint64_t tail, uint64_t cap, uint64_t *min);
 uint64_t visible_tail(struct shmcat_ring *r);
+struct positions {
+	uint64_t tail, min;	/* min: of the cursors that count */
+	uint64_t pos[SHMCAT_MAX_READERS];
+	uint32_t kind[SHMCAT_MAX_READERS];
+	int dead[SHMCAT_MAX_READERS]; /* an anonymous cursor or tap whose holder died */
+};
+int observe_positions(struct shmcat_ring *r, struct positions *p);
 int stream_over(struct shmcat_ring *r);
 int ring_floor(struct shmcat_ring *r, uint64_t *floor);
 int check_state(struct shmcat_ring *r);
@@ -267,13 +274,6 @@ void reader_detach(struct shmcat_ring *r, enum shmcat_end how);
 int reap_dead_readers(struct shmcat_ring *r);
 int reader_wait_beyond(struct shmcat_ring *s, uint64_t pos, size_t min,
     const _Atomic int *stop);
-struct positions {
-	uint64_t tail, min;	/* min: of the cursors that count */
-	uint64_t pos[SHMCAT_MAX_READERS];
-	uint32_t kind[SHMCAT_MAX_READERS];
-	int dead[SHMCAT_MAX_READERS]; /* an anonymous cursor or tap whose holder died */
-};
-int observe_positions(struct shmcat_ring *r, struct positions *p);
 
 /* writer.c */
 int writer_attach(struct shmcat_ring *r, struct shmcat_error *err);
