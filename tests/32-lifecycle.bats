@@ -152,8 +152,7 @@ dead_pid() {
 	wait_until file_size_ge "$T/a" 4
 	# Both readers die: the default cursor is caught up, the anonymous
 	# one is not, and its bytes are nobody's any more.
-	kill -KILL "$bpid" "$apid"
-	kill -CONT "$bpid"
+	kill -KILL "$bpid" "$apid" # a stopped process dies of it too
 	wait_job "$bp"
 	wait_job "$ap"
 	feed_close

@@ -437,11 +437,18 @@ stream_state(struct shmcat_ring *r)
 static int
 end_of_stream(struct shmcat_ring *r)
 {
-	int rc = stream_state(r);
+	int32_t pid;
+	int rc;
 
+	if (stream_over(r))
+		return r->end_rc;
+	rc = stream_state(r);
+	pid = atomic_load(&r->sh->writer_pid);
+	if (stream_over(r))
+		return r->end_rc;
 	if (rc < 0)
-		r->end_pid = atomic_load(&r->sh->writer_pid);
-	return stream_over(r) ? r->end_rc : rc;
+		r->end_pid = pid;
+	return rc;
 }
 
 int
