@@ -91,6 +91,7 @@ enum {
 	SHMCAT_EFULLREADERS, /* no free reader slot */
 	SHMCAT_EROLE,      /* the call does not belong to the handle's role */
 	SHMCAT_EFORKED,    /* the handle belongs to the process that forked us */
+	SHMCAT_EOWNER,     /* ring owned by a user we do not trust */
 	SHMCAT_ELAST
 };
 
@@ -117,6 +118,8 @@ enum shmcat_end {
 #define SHMCAT_O_TAP 0x10      /* reader: observer, never holds writer back */
 #define SHMCAT_O_NEW 0x20      /* reader: start at new data only */
 #define SHMCAT_O_NOCREATE 0x40 /* attach only; never create */
+#define SHMCAT_O_TRUST_UID 0x80 /* also attach to rings trust_uid owns */
+#define SHMCAT_O_TRUST_GID 0x100 /* also attach to rings of group trust_gid */
 
 typedef void (*shmcat_log_fn)(void *ctx, const char *fmt, ...);
 
@@ -132,6 +135,13 @@ struct shmcat_opts {
 	 * (a signal handler's flag), even where a signal does not interrupt
 	 * the underlying call. */
 	const volatile int *interrupt;
+	/* Writers and readers attach only to rings owned by our effective
+	 * uid, or, with SHMCAT_O_TRUST_UID, by trust_uid, or, with
+	 * SHMCAT_O_TRUST_GID, whose group is trust_gid; any other ring is
+	 * refused with -SHMCAT_EOWNER.  Its owner controls what is in it.
+	 * Inspection only reads, and opens any ring it may read. */
+	uid_t trust_uid;
+	gid_t trust_gid;
 };
 
 /* Details of a failure, for a one-line message. */
@@ -140,6 +150,8 @@ struct shmcat_error {
 	char call[32];	  /* the call that failed: "shm_open", "mmap", ... */
 	long pid;	  /* the process holding a busy role, or 0 */
 	uint64_t bytes;	  /* unread bytes, for SHMCAT_ESTALE */
+	uid_t uid;	  /* the ring's owner, for SHMCAT_EOWNER */
+	gid_t gid;	  /* and its group */
 };
 
 struct shmcat_ring;

@@ -191,11 +191,16 @@ attach_matrix() {
 		_fail "$field=$value: expected exit 2 and a message saying the ring is corrupt" "${fails[@]}"
 }
 
-# dead_tid: a thread id no live process has.
-dead_tid() {
-	local p
-	p=$(sh -c 'echo $$')
-	echo "$p"
+# lock_held BYTE: some process holds an OFD lock on byte BYTE of $R.
+lock_held() {
+	local ino
+	ino=$(stat -c %i "$SHMDIR/shmcat.$R") || return 1
+	grep -Eq "OFDLCK +ADVISORY +WRITE +[0-9-]+ +[0-9a-f]+:[0-9a-f]+:$ino +$1 +$1\$" /proc/locks
+}
+
+# lock_waiter: a record writer sleeps waiting for the commit lock.
+lock_waiter() {
+	[[ $("$HOSTILE" "$R" commit_waiting) -gt 0 ]]
 }
 
 ##################################################
@@ -285,32 +290,72 @@ dead_tid() {
 	no_reports "$T/out.err"
 }
 
-@test "attach: commit lock filled with 0xff: a record writer exits 2 saying the ring is corrupt" {
+@test "attach: the commit lock's shared words filled with 0xff: a record writer is not disturbed" {
+	# The lock itself is an OFD lock, kernel state; in the ring are only
+	# the count of waiters and the semaphore they sleep on.
 	printf 'a\n' | tmo "$SHMCAT_IN" -l -k -s 64K "$R"
 	expect_left "$R"
-	scribble mutex 0xff
+	scribble commit 0xff
 	printf 'b\n' >"$T/in"
-	run_file "$T/w" "$SHMCAT_IN" -l "$R" <"$T/in"
-	assert_status "$status" 2 "shmcat-in -l"
-	assert_stderr "^shmcat-in: $R: .*corrupt"
+	run_file "$T/w" "$SHMCAT_IN" -l -k "$R" <"$T/in"
+	assert_status "$status" 0 "shmcat-in -l"
 	no_reports "$T/w.err"
+	run_file "$T/out" "$SHMCAT_OUT" -n "$R"
+	assert_equal "$(cat "$T/out")" "$(printf 'a\nb')" "delivered"
 }
 
-@test "attach: commit lock held by a thread that does not exist: a record writer ends within 5 s" {
+@test "attach: ABI sizes in the header differ from ours: exit 2" {
+	attach_matrix sem_size 16
+}
+
+@test "attach: reader slot size differs: exit 2" {
+	attach_matrix reader_slot_size 128
+}
+
+# lock_taken_under_writer OPTS: a record writer with OPTS attached and
+# waiting on $FEED, then a peer takes the commit lock ($PEER) and a line
+# arrives: the writer now waits for the lock.  Sets WP.
+lock_taken_under_writer() {
 	printf 'a\n' | tmo "$SHMCAT_IN" -l -k -s 64K "$R"
 	expect_left "$R"
-	scribble mutex_owner "$(dead_tid)"
-	printf 'b\n' >"$T/in"
+	feed_open
+	spawn "$SHMCAT_IN" -l "$@" "$R" <"$FEED" 2>"$T/w.err"
+	WP=$BG_PID
+	wait_until ring_is "$R" writers_active 1
+	rewrite 20 lock2 1
+	wait_until lock_held 2
+	echo b >&7
+}
+
+@test "commit lock held by a live peer: a record writer with -t 1 gives up with exit 4" {
 	local t0
 	t0=$(now_us)
-	status=0
-	timeout 10 "$SHMCAT_IN" -l "$R" <"$T/in" 2>"$T/w.err" || status=$?
-	assert_within "$t0" 5000 "shmcat-in -l on a lock nobody holds"
-	case $status in
-	0) ;;
-	1 | 2) assert_file_match "$T/w.err" "^shmcat-in: $R: .*corrupt" ;;
-	*) assert_status "$status" "0, 1 or 2" "shmcat-in -l" ;;
-	esac
+	lock_taken_under_writer -t 1
+	side_ends "$WP" shmcat-in "$T/w.err" 4
+	assert_within "$t0" 6000 "shmcat-in -l -t 1 on a held commit lock"
+	peer_done
+}
+
+@test "commit lock held by a live peer: a waiting record writer ends on SIGTERM" {
+	lock_taken_under_writer
+	wait_until lock_waiter
+	kill -TERM "$(child_of "$WP")"
+	wait_until -t 3 pid_gone "$WP" || _fail "the writer did not end within 3 s of SIGTERM"
+	wait_job "$WP"
+	assert_status "$jstatus" 143 "shmcat-in -l after SIGTERM"
+	no_reports "$T/w.err"
+	peer_done
+}
+
+@test "commit lock: its holder dies, the waiting record writer goes on" {
+	lock_taken_under_writer -k
+	wait_until lock_waiter
+	kill -KILL "$(child_of "$PEER")"
+	wait_job "$PEER"
+	feed_close
+	side_ends "$WP" shmcat-in "$T/w.err" 0
+	run_file "$T/out" "$SHMCAT_OUT" -n "$R"
+	assert_equal "$(cat "$T/out")" "$(printf 'a\nb')" "delivered"
 }
 
 ##########################################################
@@ -485,7 +530,7 @@ drain() {
 }
 
 #####################################################
-#  record writers and the robust commit mutex       #
+#  record writers and the commit lock             #
 #####################################################
 
 # writer_slept: the writer has slept on the full ring at least once (a
@@ -496,14 +541,15 @@ writer_slept() {
 	[[ -n $n ]] && ((n > 0))
 }
 
-@test "record writer: commit lock's robust-list links scribbled while it holds the lock: no SIGSEGV" {
+@test "record writer: the commit lock's words scribbled while it holds the lock: no SIGSEGV" {
 	spawn "$SHMCAT_IN" -l -s 16K "$R" <"$SEQ" 2>"$T/in.err"
 	WP=$BG_PID
 	wait_until writer_slept
 	expect_left "$R"
-	# shmcat_write_record holds commit_lock while it waits for space;
-	# glibc unlinks a robust mutex through these pointers on unlock.
-	scribble mutex_list 0x10
+	# shmcat_write_record holds the commit lock while it waits for space;
+	# (layout 1 kept a robust mutex here, whose list pointers glibc
+	# followed on unlock).
+	scribble commit 0x10
 	run_file "$T/out" "$SHMCAT_OUT" "$R"
 	side_ends "$WP" shmcat-in "$T/in.err" 0 1
 	case $status in
@@ -513,12 +559,12 @@ writer_slept() {
 	esac
 }
 
-@test "record writer: commit lock filled with 0xff mid-stream: exit 1 saying the ring is corrupt" {
+@test "record writer: the commit lock's words filled with 0xff mid-stream: no crash" {
 	spawn "$SHMCAT_IN" -l -t 5 -s 16K "$R" <"$SEQ" 2>"$T/in.err"
 	WP=$BG_PID
 	wait_until writer_slept
 	expect_left "$R"
-	scribble mutex 0xff
+	scribble commit 0xff
 	run_file "$T/out" "$SHMCAT_OUT" "$R"
 	side_ends "$WP" shmcat-in "$T/in.err" 0 1
 }
@@ -689,4 +735,62 @@ writer_slept() {
 		no_reports "$T/out.$i.err"
 		rm -f "$SHMDIR/shmcat.$r"
 	done
+}
+
+###########################################################
+#  peers that keep rewriting a field while the ring runs  #
+###########################################################
+
+# rewrite SECS FIELD VALUE: a peer that keeps storing VALUE into FIELD
+# (and putting the old contents back in between) for SECS seconds, in
+# the background; $PEER is its job.
+PEER=
+rewrite() {
+	spawn "$HOSTILE" -r "$1" "$R" "$2" "$3"
+	PEER=$BG_PID
+}
+
+# peer_done: the peer ended by itself (exit 0) or is stopped now.
+peer_done() {
+	kill -TERM "$PEER" 2>/dev/null || true
+	wait_job "$PEER"
+}
+
+# record_writers N SECS FIELD VALUE: N --lines writers (-t 5) each send
+# $SEQ through a 16K ring to one reader while a peer rewrites FIELD for
+# SECS seconds.  Every writer ends 0, 1 (ring corrupt), 2 (found it
+# corrupt at attach) or 4 (gave up on a reader that left); the reader 0,
+# 1, 2 or 3; none by a signal.  Whatever the reader delivered is whole
+# lines of $SEQ, none more than N times, and every line of each writer
+# that ended 0 if the reader ended 0.
+record_writers() {
+	local n=$1 i wps=() ok=0
+	spawn "$SHMCAT_OUT" -s 16K "$R" >"$T/out" 2>"$T/out.err"
+	RP=$BG_PID
+	wait_until ring_exists "$R"
+	expect_left "$R"
+	rewrite "$2" "$3" "$4"
+	for ((i = 0; i < n; i++)); do
+		spawn "$SHMCAT_IN" -l -t 5 -s 16K "$R" <"$SEQ" 2>"$T/in.$i.err"
+		wps+=("$BG_PID")
+	done
+	for ((i = 0; i < n; i++)); do
+		side_ends "${wps[$i]}" shmcat-in "$T/in.$i.err" 0 1 2 4
+		[[ $jstatus == 0 ]] && ok=$((ok + 1))
+	done
+	side_ends "$RP" shmcat-out "$T/out.err" 0 1 2 3
+	local least=0
+	[[ $jstatus == 0 ]] && least=$ok
+	sort -n "$T/out" | uniq -c | awk -v n="$n" -v least="$least" \
+		'$2 !~ /^[0-9]+$/ || $2 < 1 || $2 > 400000 || $1 > n || $1 < least { print; bad++ }
+		 END { exit bad > 0 }' >"$T/bad" ||
+		_fail "lines delivered wrongly (count, line):" "$(head -n 5 "$T/bad")"
+	if ((least > 0)); then
+		assert_equal "$(sort -nu "$T/out" | wc -l)" 400000 "distinct lines delivered"
+	fi
+	peer_done
+}
+
+@test "rewriting: the commit lock's words while three record writers run: no writer is killed" {
+	record_writers 3 6 commit 0x10
 }

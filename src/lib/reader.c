@@ -399,6 +399,7 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 			continue;
 		}
 		LOG(r, "sem_wait: ring empty, sleeping");
+		r->count.sleeps++;
 		rc = sleep_on(r, &sh->readers[r->slot].wake, deadline);
 		atomic_fetch_and(&sh->readers_waiting, ~bit);
 		atomic_fetch_add(&sh->readers[r->slot].sleeps, 1);
