@@ -209,7 +209,11 @@ struct shmcat_counters {
 };
 void shmcat_counters(const struct shmcat_ring *r, struct shmcat_counters *c);
 
-/* Inspection */
+/* Inspection.  Everything here was read from memory other processes
+ * can write, and has been checked: names hold only [A-Za-z0-9._-] and
+ * '?' for any other byte, pids are in the kernel's range or 0,
+ * created_sec is in years 1970..9999 or 0 (unknown), counts are clamped
+ * to what a ring can hold.  Safe to print as they are. */
 struct shmcat_reader_status {
 	int slot;
 	char name[SHMCAT_READER_NAME_MAX + 1];

@@ -794,3 +794,90 @@ record_writers() {
 @test "rewriting: the commit lock's words while three record writers run: no writer is killed" {
 	record_writers 3 6 commit 0x10
 }
+
+##########################################################
+#  what is printed: checked, escaped, clamped            #
+##########################################################
+
+# idle_ring: 3 bytes kept in $R by a writer that left it open.
+idle_ring() {
+	printf 'abc' | tmo "$SHMCAT_IN" -k -s 64K "$R"
+	expect_left "$R"
+}
+
+# printable FILE: FILE holds no control character other than newline.
+printable() {
+	if LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n' <"$1"); then
+		_fail "$(basename "$1") holds control characters" "$(od -c "$1" | head -n 5)"
+	fi
+}
+
+@test "printed: a creation time far out of range: status shows it as unknown, no crash" {
+	idle_ring
+	local v
+	for v in 0x7fffffffffffffff 0x8000000000000000 -1 67768036191676800; do
+		scribble created_sec "$v"
+		run_file "$T/st" "$SHMCAT" status "$R"
+		assert_status "$status" 0 "shmcat status with created_sec=$v"
+		assert_file_match "$T/st" "created +unknown"
+		run_file "$T/kv" "$SHMCAT" status -k "$R"
+		assert_status "$status" 0 "shmcat status -k with created_sec=$v"
+		grep -qx "created=0" "$T/kv" || _fail "status -k: $(grep created "$T/kv")"
+	done
+}
+
+@test "printed: reader names with terminal escapes are shown with ? for each byte outside A-Za-z0-9._-" {
+	idle_ring
+	scribble kind3 2
+	scribble pos3 tail
+	scribble name3 0x1b
+	run_file "$T/st" "$SHMCAT" status "$R"
+	assert_status "$status" 0 "shmcat status"
+	printable "$T/st"
+	run_file "$T/kv" "$SHMCAT" status -k "$R"
+	printable "$T/kv"
+	grep -qx "reader.3.name=$(printf '?%.0s' {1..31})" "$T/kv" ||
+		_fail "status -k does not show the name as 31 question marks" "$(grep name "$T/kv" | od -c | head -n 3)"
+}
+
+@test "printed: process ids out of range are shown as 0, never negative or huge" {
+	idle_ring
+	scribble creator_pid -5
+	scribble writer_pid 0x7fffffff
+	run_file "$T/kv" "$SHMCAT" status -k "$R"
+	assert_status "$status" 0 "shmcat status -k"
+	grep -qx "creator_pid=0" "$T/kv" || _fail "status -k: $(grep creator_pid "$T/kv")"
+	grep -qx "writer_pid=0" "$T/kv" || _fail "status -k: $(grep writer_pid "$T/kv")"
+}
+
+@test "printed: a busy writer's pid scribbled: the second writer's message does not repeat it" {
+	feed_open
+	spawn "$SHMCAT_IN" -s 64K "$R" <"$FEED" 2>"$T/in.err"
+	WP=$BG_PID
+	wait_until ring_is "$R" writer_alive 1
+	expect_left "$R"
+	scribble writer_pid 0x7fffffff
+	run_file "$T/w2" "$SHMCAT_IN" -n "$R" </dev/null
+	assert_status "$status" 2 "a second byte writer"
+	assert_stderr "^shmcat-in: $R: ring is in use$"
+	feed_close
+	side_ends "$WP" shmcat-in "$T/in.err" 0
+}
+
+@test "printed: writer count and reader counters scribbled: status clamps the count, no crash" {
+	idle_ring
+	scribble writer_events 0xffffffff
+	scribble kind2 3
+	scribble pos2 tail+7
+	run_file "$T/kv" "$SHMCAT" status -k "$R"
+	case $status in
+	0) local n
+	   n=$(sed -n 's/^writers_active=//p' "$T/kv")
+	   ((n >= 0 && n <= 16)) || _fail "writers_active=$n" ;;
+	2) assert_stderr "^shmcat: $R: .*corrupt" ;;
+	*) assert_status "$status" "0 or 2" "shmcat status" ;;
+	esac
+	run_file "$T/list" "$SHMCAT" list -k
+	assert_status "$status" 0 "shmcat list -k"
+	printable "$T/list"
+}

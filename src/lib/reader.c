@@ -111,7 +111,7 @@ resume_slot(struct shmcat_ring *r, int i, struct shmcat_error *err)
 
 	if (rc == -EAGAIN) {
 		if (err)
-			err->pid = atomic_load(&s->pid);
+			err->pid = safe_pid(atomic_load(&s->pid));
 		return -SHMCAT_EBUSY;
 	}
 	if (rc != 0)

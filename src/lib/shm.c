@@ -588,7 +588,7 @@ shmcat_remove(const char *name, int force, struct shmcat_error *err)
 	rc = lock_try(r->fd, LOCK_ATTACH, 1);
 	if (rc != 0 && !force) {
 		if (err)
-			err->pid = atomic_load(&r->sh->writer_pid);
+			err->pid = safe_pid(atomic_load(&r->sh->writer_pid));
 		shmcat_close(r, SHMCAT_ABANDON);
 		return fail(err, "remove", -SHMCAT_EBUSY);
 	}
