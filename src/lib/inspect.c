@@ -15,15 +15,7 @@
 #include "barrier.h"
 #include "shmcat_int.h"
 
-#define PID_LIMIT 4194304		  /* PID_MAX_LIMIT on 64-bit Linux */
 #define TIME_LIMIT INT64_C(253402300799) /* 9999-12-31 23:59:59 UTC */
-
-/* A process id as stored by a peer: the kernel's range, or 0. */
-long
-safe_pid(int32_t pid)
-{
-	return pid > 0 && pid <= PID_LIMIT ? pid : 0;
-}
 
 /* Copy a name of at most len bytes from the ring into out[len + 1],
  * every byte outside [A-Za-z0-9._-] turned into '?'; it ends at the

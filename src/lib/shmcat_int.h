@@ -243,9 +243,7 @@ fd_above_stdio(int fd)
 
 /* name.c */
 int shm_object_name(const char *name, char *buf, size_t len);
-
-/* inspect.c: values from the ring made safe to print */
-long safe_pid(int32_t pid);
+long safe_pid(int32_t pid); /* a pid read from the ring, made safe to print */
 
 /* lock.c */
 int lock_try(int fd, int byte, int exclusive);
