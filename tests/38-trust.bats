@@ -169,3 +169,41 @@ owner_of() {
 	run -0 --separate-stderr tmo "$SHMCAT" status "$R"
 	assert_equal "$(md5sum <"$SHMDIR/shmcat.$R")" "$before" "the ring's bytes"
 }
+
+########################
+#  a peer in the group #
+########################
+
+@test "group peer: nobody, in the ring's group, rewrites tail under root's stream: both sides end with a documented status" {
+	local hostile=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile}
+	[[ -x $hostile ]] || skip "$hostile is missing: make $hostile"
+	head -c 100000 /dev/urandom >"$T/in"
+	# 2 MB in 20 bursts over about 2 s, so the peer meets a live stream.
+	spawn bash -c 'for ((i = 0; i < 20; i++)); do cat "$0"; sleep 0.1; done |
+		"$1" -m 0660 -t 5 -s 64K "$2"; exit "${PIPESTATUS[1]}"' \
+		"$T/in" "$SHMCAT_IN" "$R" 2>"$T/in.err"
+	local wp=$BG_PID
+	wait_until ring_exists "$R"
+	chgrp "$NOBODY_GROUP" "$SHMDIR/shmcat.$R"
+	spawn "$SHMCAT_OUT" -t 8 "$R" >"$T/out" 2>"$T/out.err"
+	local rp=$BG_PID
+	expect_left "$R"
+	# The peer may write the ring (group rw) but owns nothing.
+	spawn "${U4242_NOGROUP[@]}" "$hostile" -r 2 "$R" tail tail+5000
+	local peer=$BG_PID
+	wait_job "$wp"
+	case $jstatus in
+	0) ;;
+	1) assert_file_match "$T/in.err" "^shmcat-in: $R: .*corrupt" ;;
+	*) assert_status "$jstatus" "0 or 1" "root's shmcat-in" ;;
+	esac
+	wait_job "$rp"
+	case $jstatus in
+	0 | 4) ;;
+	1) assert_file_match "$T/out.err" "^shmcat-out: $R: .*corrupt" ;;
+	3) assert_file_match "$T/out.err" "^shmcat-out: $R: .*truncated" ;;
+	*) assert_status "$jstatus" "0, 1, 3 or 4" "root's shmcat-out" ;;
+	esac
+	wait_job "$peer"
+	assert_status "$jstatus" 0 "the peer (it could write the ring)"
+}
