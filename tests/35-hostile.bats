@@ -94,7 +94,7 @@ side_ends() {
 said_why() {
 	case $2 in
 	1) assert_file_match "$3" "^$1: $R: .*corrupt" ;;
-	2) assert_file_match "$3" "^$1: $R: .*(corrupt|not a shmcat ring|version)" ;;
+	2) assert_file_match "$3" "^$1: $R: .*(corrupt|not a shmcat ring|version|stale)" ;;
 	3) assert_file_match "$3" "^$1: $R: .*(truncated|hung up)" ;;
 	4) assert_file_match "$3" "^$1: $R: .*timed out" ;;
 	esac
@@ -760,7 +760,8 @@ peer_done() {
 # record_writers N SECS FIELD VALUE: N --lines writers (-t 5) each send
 # $SEQ through a 16K ring to one reader while a peer rewrites FIELD for
 # SECS seconds.  Every writer ends 0, 1 (ring corrupt), 2 (found it
-# corrupt at attach) or 4 (gave up on a reader that left); the reader 0,
+# corrupt, or stale after another writer gave up, at attach) or 4 (gave
+# up on a reader that left); the reader 0,
 # 1, 2 or 3; none by a signal.  Whatever the reader delivered is whole
 # lines of $SEQ, none more than N times, and every line of each writer
 # that ended 0 if the reader ended 0.
@@ -903,7 +904,8 @@ status_loop() {
 # 2 s through a 64K ring to a reader and a tap while `shmcat status` runs
 # in a loop and a peer rewrites FIELD with VALUE for 2 s.  Every side
 # must end with a documented status (writer 0, 1, 2 (corrupt when it
-# attaches, after the peer started) or 4; reader 0, 1, 3 or
+# attaches, after the peer started), 4, or 141 (stream_flags read as a
+# hangup); reader 0, 1, 3 or
 # 4 (its -t); tap 0, 1, 3 or 4; status 0 or 2) and no report.  Data are
 # not compared: a peer that may write the ring can garble the stream.
 scene() {
@@ -924,7 +926,7 @@ scene() {
 	wp=$BG_PID
 	# (called in an || list, where errexit is off: every check returns)
 	local bad=0
-	side_ends "$wp" shmcat-in "$T/$R.in.err" 0 1 2 4 || bad=1
+	side_ends "$wp" shmcat-in "$T/$R.in.err" 0 1 2 4 141 || bad=1
 	side_ends "$rp" shmcat-out "$T/$R.out.err" 0 1 3 4 || bad=1
 	side_ends "$tp" shmcat-out "$T/$R.tap.err" 0 1 3 4 || bad=1
 	peer_done
