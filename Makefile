@@ -119,6 +119,22 @@ check: all $(UNITS) $(EXAMPLES)
 	$(MAKE) sanitize
 	BENCH_SIZE=64M BENCH_PAIRS=1 bench/run
 
+# The seeded random-fault soak (tests/soak): kills, signals, stops and
+# restarts of writers and readers at random moments, with the documented
+# oracle checked after every round.  A failure prints a replay command.
+# soak-short is a quick fixed-seed run, green on the classes of fault
+# already fixed (SOAK_CLASSES=all adds the open ones).
+SOAK_ROUNDS ?= 1000
+SOAK_SEED ?=
+SOAK_CLASSES ?= default
+soak: all
+	SHMCAT_BIN=$(B) SOAK_ROUNDS=$(SOAK_ROUNDS) SOAK_SEED=$(SOAK_SEED) \
+	    SOAK_CLASSES=$(SOAK_CLASSES) tests/soak
+
+soak-short: all
+	SHMCAT_BIN=$(B) SOAK_MAXLEN=200000 SOAK_CLASSES=$(SOAK_CLASSES) \
+	    tests/soak --seed 1 --rounds 30
+
 # Sanitizer builds: the unit tests and the bats suites that run our C
 # against ASan/UBSan and TSan binaries, in their own build directories.
 # The man-page, completion and install suites exercise no code path the
@@ -187,4 +203,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan
 
-.PHONY: all examples check sanitize bench model demo install uninstall clean
+.PHONY: all examples check soak soak-short sanitize bench model demo install uninstall clean
