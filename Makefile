@@ -132,8 +132,8 @@ soak: all
 	    SOAK_CLASSES=$(SOAK_CLASSES) tests/soak
 
 soak-short: all
-	SHMCAT_BIN=$(B) SOAK_MAXLEN=200000 SOAK_CLASSES=$(SOAK_CLASSES) \
-	    tests/soak --seed 1 --rounds 30
+	SHMCAT_BIN=$(B) SOAK_MAXLEN=200000 SOAK_TIME_SCALE=50 \
+	    SOAK_CLASSES=$(SOAK_CLASSES) tests/soak --seed 1 --rounds 30
 
 # Sanitizer builds: the unit tests and the bats suites that run our C
 # against ASan/UBSan and TSan binaries, in their own build directories.
