@@ -104,7 +104,8 @@ $(B)/shmcat.pc: shmcat.pc.in | $(B)
 # The README's test command.  Builds everything, runs the C unit tests,
 # the bats suite (tests/run installs bats-core if it is missing), the
 # model check of the ring protocol with its mutants (model/check installs
-# spin), and the benchmark at a tiny size, only to keep it working.  The
+# spin), a short fixed-seed run of the soak, the sanitizer builds, and the
+# benchmark at a tiny size, only to keep it working.  The
 # examples run first, a producer and a consumer on one ring, then the
 # event loop (tests/75-library.bats runs them more thoroughly).
 check: all $(UNITS) $(EXAMPLES)
@@ -114,6 +115,7 @@ check: all $(UNITS) $(EXAMPLES)
 	n=check-ev-$$$$; timeout 20 $(B)/examples/evloop $$n </dev/null & \
 	    timeout 20 $(B)/examples/producer $$n 100000 && wait $$!
 	tests/run
+	$(MAKE) soak-short
 	model/check
 	model/check --mutants
 	$(MAKE) sanitize
