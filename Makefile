@@ -104,7 +104,8 @@ $(B)/shmcat.pc: shmcat.pc.in | $(B)
 # The README's test command.  Builds everything, runs the C unit tests,
 # the bats suite (tests/run installs bats-core if it is missing), the
 # model check of the ring protocol with its mutants (model/check installs
-# spin), and the benchmark at a tiny size, only to keep it working.  The
+# spin), a short fixed-seed run of the soak, the sanitizer builds, and the
+# benchmark at a tiny size, only to keep it working.  The
 # examples run first, a producer and a consumer on one ring, then the
 # event loop (tests/75-library.bats runs them more thoroughly).
 check: all $(UNITS) $(EXAMPLES)
@@ -114,10 +115,27 @@ check: all $(UNITS) $(EXAMPLES)
 	n=check-ev-$$$$; timeout 20 $(B)/examples/evloop $$n </dev/null & \
 	    timeout 20 $(B)/examples/producer $$n 100000 && wait $$!
 	tests/run
+	$(MAKE) soak-short
 	model/check
 	model/check --mutants
 	$(MAKE) sanitize
 	BENCH_SIZE=64M BENCH_PAIRS=1 bench/run
+
+# The seeded random-fault soak (tests/soak): kills, signals, stops and
+# restarts of writers and readers at random moments, with the documented
+# oracle checked after every round.  A failure prints a replay command.
+# soak-short is a quick fixed-seed run, green on the classes of fault
+# already fixed (SOAK_CLASSES=all adds the open ones).
+SOAK_ROUNDS ?= 1000
+SOAK_SEED ?=
+SOAK_CLASSES ?= default
+soak: all
+	SHMCAT_BIN=$(B) SOAK_ROUNDS=$(SOAK_ROUNDS) SOAK_SEED=$(SOAK_SEED) \
+	    SOAK_CLASSES=$(SOAK_CLASSES) tests/soak
+
+soak-short: all
+	SHMCAT_BIN=$(B) SOAK_MAXLEN=200000 SOAK_TIME_SCALE=50 \
+	    SOAK_CLASSES=$(SOAK_CLASSES) tests/soak --seed 1 --rounds 30
 
 # Sanitizer builds: the unit tests and the bats suites that run our C
 # against ASan/UBSan and TSan binaries, in their own build directories.
@@ -187,4 +205,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan
 
-.PHONY: all examples check sanitize bench model demo install uninstall clean
+.PHONY: all examples check soak soak-short sanitize bench model demo install uninstall clean

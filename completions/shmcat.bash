@@ -35,9 +35,11 @@ _shmcat_offer()
 
 # Options of the filters, in the order of their man pages.
 _shmcat_in_opts='-s --size= -m --mode= -t --timeout= -n --nonblock -f --force
+--owner= --group=
 -l --lines -0 --null -k --keep-open -p --progress --stats -v --verbose
 -h --help -V --version'
 _shmcat_out_opts='-s --size= -m --mode= -t --timeout= -n --nonblock -f --force
+--owner= --group=
 -r --reader= --tap --new --hangup -p --progress --stats -v --verbose
 -h --help -V --version'
 
@@ -56,17 +58,27 @@ _shmcat_filter()
 		[[ ${COMP_WORDS[i]} == -- ]] && ddash=1
 	done
 
-	# An option's argument: SIZE, MODE, SECONDS or a reader name.
-	# "--size=4M" arrives as "--size" "=" "4M" when '=' breaks words.
+	# An option's argument: SIZE, MODE, SECONDS or a reader name; a
+	# user or a group for --owner and --group.  "--size=4M" arrives as
+	# "--size" "=" "4M" when '=' breaks words.
 	if ((!ddash)); then
+		[[ $prev == = ]] && ((COMP_CWORD > 1)) &&
+		    prev=${COMP_WORDS[COMP_CWORD - 2]}
 		case $prev in
 		-s | -m | -t | -r | --size | --mode | --timeout | --reader)
 			COMPREPLY=()
 			return 0
 			;;
-		=)
-			((COMP_CWORD > 1)) &&
-			    [[ ${COMP_WORDS[COMP_CWORD - 2]} == --* ]] &&
+		--owner)
+			_shmcat_offer "$(compgen -u)" "$cur"
+			return 0
+			;;
+		--group)
+			_shmcat_offer "$(compgen -g)" "$cur"
+			return 0
+			;;
+		--*)
+			[[ ${COMP_WORDS[COMP_CWORD - 1]} == = ]] &&
 			    COMPREPLY=() && return 0
 			;;
 		esac

@@ -94,6 +94,7 @@ enum {
 	SHMCAT_EFULLREADERS, /* no free reader slot */
 	SHMCAT_EROLE,      /* the call does not belong to the handle's role */
 	SHMCAT_EFORKED,    /* the handle belongs to the process that forked us */
+	SHMCAT_EOWNER,     /* ring owned by a user we do not trust */
 	SHMCAT_ELAST
 };
 
@@ -120,6 +121,8 @@ enum shmcat_end {
 #define SHMCAT_O_TAP 0x10      /* reader: observer, never holds writer back */
 #define SHMCAT_O_NEW 0x20      /* reader: start at new data only */
 #define SHMCAT_O_NOCREATE 0x40 /* attach only; never create */
+#define SHMCAT_O_TRUST_UID 0x80 /* also attach to rings trust_uid owns */
+#define SHMCAT_O_TRUST_GID 0x100 /* also attach to rings of group trust_gid */
 
 typedef void (*shmcat_log_fn)(void *ctx, const char *fmt, ...);
 
@@ -139,6 +142,13 @@ struct shmcat_opts {
 	 * give up after this many ms (-ETIMEDOUT); 0 waits as long as it
 	 * takes, or not at all (-EAGAIN) with SHMCAT_O_NONBLOCK. */
 	int attach_timeout_ms;
+	/* Writers and readers attach only to rings owned by our effective
+	 * uid, or, with SHMCAT_O_TRUST_UID, by trust_uid, or, with
+	 * SHMCAT_O_TRUST_GID, whose group is trust_gid; any other ring is
+	 * refused with -SHMCAT_EOWNER.  Its owner controls what is in it.
+	 * Inspection only reads, and opens any ring it may read. */
+	uid_t trust_uid;
+	gid_t trust_gid;
 };
 
 /* Details of a failure, for a one-line message. */
@@ -147,6 +157,8 @@ struct shmcat_error {
 	char call[32];	  /* the call that failed: "shm_open", "mmap", ... */
 	long pid;	  /* the process holding a busy role, or 0 */
 	uint64_t bytes;	  /* unread bytes, for SHMCAT_ESTALE */
+	uid_t uid;	  /* the ring's owner, for SHMCAT_EOWNER */
+	gid_t gid;	  /* and its group */
 };
 
 struct shmcat_ring;
@@ -204,7 +216,11 @@ struct shmcat_counters {
 };
 void shmcat_counters(const struct shmcat_ring *r, struct shmcat_counters *c);
 
-/* Inspection */
+/* Inspection.  Everything here was read from memory other processes
+ * can write, and has been checked: names hold only [A-Za-z0-9._-] and
+ * '?' for any other byte, pids are in the kernel's range or 0,
+ * created_sec is in years 1970..9999 or 0 (unknown), counts are clamped
+ * to what a ring can hold.  Safe to print as they are. */
 struct shmcat_reader_status {
 	int slot;
 	char name[SHMCAT_READER_NAME_MAX + 1];

@@ -86,14 +86,15 @@ side_ends() {
 			return 1
 		}
 	fi
-	said_why "$prog" "$jstatus" "$err"
+	said_why "$prog" "$jstatus" "$err" || return 1
 	no_reports "$err"
 }
 
 # said_why PROG STATUS ERRFILE: the message that goes with STATUS.
 said_why() {
 	case $2 in
-	1 | 2) assert_file_match "$3" "^$1: $R: .*corrupt" ;;
+	1) assert_file_match "$3" "^$1: $R: .*corrupt" ;;
+	2) assert_file_match "$3" "^$1: $R: .*(corrupt|not a shmcat ring|version|stale)" ;;
 	3) assert_file_match "$3" "^$1: $R: .*(truncated|hung up)" ;;
 	4) assert_file_match "$3" "^$1: $R: .*timed out" ;;
 	esac
@@ -191,11 +192,16 @@ attach_matrix() {
 		_fail "$field=$value: expected exit 2 and a message saying the ring is corrupt" "${fails[@]}"
 }
 
-# dead_tid: a thread id no live process has.
-dead_tid() {
-	local p
-	p=$(sh -c 'echo $$')
-	echo "$p"
+# lock_held BYTE: some process holds an OFD lock on byte BYTE of $R.
+lock_held() {
+	local ino
+	ino=$(stat -c %i "$SHMDIR/shmcat.$R") || return 1
+	grep -Eq "OFDLCK +ADVISORY +WRITE +[0-9-]+ +[0-9a-f]+:[0-9a-f]+:$ino +$1 +$1\$" /proc/locks
+}
+
+# lock_waiter: a record writer sleeps waiting for the commit lock.
+lock_waiter() {
+	[[ $("$HOSTILE" "$R" commit_waiting) -gt 0 ]]
 }
 
 ##################################################
@@ -285,32 +291,72 @@ dead_tid() {
 	no_reports "$T/out.err"
 }
 
-@test "attach: commit lock filled with 0xff: a record writer exits 2 saying the ring is corrupt" {
+@test "attach: the commit lock's shared words filled with 0xff: a record writer is not disturbed" {
+	# The lock itself is an OFD lock, kernel state; in the ring are only
+	# the count of waiters and the semaphore they sleep on.
 	printf 'a\n' | tmo "$SHMCAT_IN" -l -k -s 64K "$R"
 	expect_left "$R"
-	scribble mutex 0xff
+	scribble commit 0xff
 	printf 'b\n' >"$T/in"
-	run_file "$T/w" "$SHMCAT_IN" -l "$R" <"$T/in"
-	assert_status "$status" 2 "shmcat-in -l"
-	assert_stderr "^shmcat-in: $R: .*corrupt"
+	run_file "$T/w" "$SHMCAT_IN" -l -k "$R" <"$T/in"
+	assert_status "$status" 0 "shmcat-in -l"
 	no_reports "$T/w.err"
+	run_file "$T/out" "$SHMCAT_OUT" -n "$R"
+	assert_equal "$(cat "$T/out")" "$(printf 'a\nb')" "delivered"
 }
 
-@test "attach: commit lock held by a thread that does not exist: a record writer ends within 5 s" {
+@test "attach: ABI sizes in the header differ from ours: exit 2" {
+	attach_matrix sem_size 16
+}
+
+@test "attach: reader slot size differs: exit 2" {
+	attach_matrix reader_slot_size 128
+}
+
+# lock_taken_under_writer OPTS: a record writer with OPTS attached and
+# waiting on $FEED, then a peer takes the commit lock ($PEER) and a line
+# arrives: the writer now waits for the lock.  Sets WP.
+lock_taken_under_writer() {
 	printf 'a\n' | tmo "$SHMCAT_IN" -l -k -s 64K "$R"
 	expect_left "$R"
-	scribble mutex_owner "$(dead_tid)"
-	printf 'b\n' >"$T/in"
+	feed_open
+	spawn "$SHMCAT_IN" -l "$@" "$R" <"$FEED" 2>"$T/w.err"
+	WP=$BG_PID
+	wait_until ring_is "$R" writers_active 1
+	rewrite 20 lock2 1
+	wait_until lock_held 2
+	echo b >&7
+}
+
+@test "commit lock held by a live peer: a record writer with -t 1 gives up with exit 4" {
 	local t0
 	t0=$(now_us)
-	status=0
-	timeout 10 "$SHMCAT_IN" -l "$R" <"$T/in" 2>"$T/w.err" || status=$?
-	assert_within "$t0" 5000 "shmcat-in -l on a lock nobody holds"
-	case $status in
-	0) ;;
-	1 | 2) assert_file_match "$T/w.err" "^shmcat-in: $R: .*corrupt" ;;
-	*) assert_status "$status" "0, 1 or 2" "shmcat-in -l" ;;
-	esac
+	lock_taken_under_writer -t 1
+	side_ends "$WP" shmcat-in "$T/w.err" 4
+	assert_within "$t0" 6000 "shmcat-in -l -t 1 on a held commit lock"
+	peer_done
+}
+
+@test "commit lock held by a live peer: a waiting record writer ends on SIGTERM" {
+	lock_taken_under_writer
+	wait_until lock_waiter
+	kill -TERM "$(child_of "$WP")"
+	wait_until -t 3 pid_gone "$WP" || _fail "the writer did not end within 3 s of SIGTERM"
+	wait_job "$WP"
+	assert_status "$jstatus" 143 "shmcat-in -l after SIGTERM"
+	no_reports "$T/w.err"
+	peer_done
+}
+
+@test "commit lock: its holder dies, the waiting record writer goes on" {
+	lock_taken_under_writer -k
+	wait_until lock_waiter
+	kill -KILL "$(child_of "$PEER")"
+	wait_job "$PEER"
+	feed_close
+	side_ends "$WP" shmcat-in "$T/w.err" 0
+	run_file "$T/out" "$SHMCAT_OUT" -n "$R"
+	assert_equal "$(cat "$T/out")" "$(printf 'a\nb')" "delivered"
 }
 
 ##########################################################
@@ -485,7 +531,7 @@ drain() {
 }
 
 #####################################################
-#  record writers and the robust commit mutex       #
+#  record writers and the commit lock             #
 #####################################################
 
 # writer_slept: the writer has slept on the full ring at least once (a
@@ -496,14 +542,15 @@ writer_slept() {
 	[[ -n $n ]] && ((n > 0))
 }
 
-@test "record writer: commit lock's robust-list links scribbled while it holds the lock: no SIGSEGV" {
+@test "record writer: the commit lock's words scribbled while it holds the lock: no SIGSEGV" {
 	spawn "$SHMCAT_IN" -l -s 16K "$R" <"$SEQ" 2>"$T/in.err"
 	WP=$BG_PID
 	wait_until writer_slept
 	expect_left "$R"
-	# shmcat_write_record holds commit_lock while it waits for space;
-	# glibc unlinks a robust mutex through these pointers on unlock.
-	scribble mutex_list 0x10
+	# shmcat_write_record holds the commit lock while it waits for space;
+	# (layout 1 kept a robust mutex here, whose list pointers glibc
+	# followed on unlock).
+	scribble commit 0x10
 	run_file "$T/out" "$SHMCAT_OUT" "$R"
 	side_ends "$WP" shmcat-in "$T/in.err" 0 1
 	case $status in
@@ -513,12 +560,12 @@ writer_slept() {
 	esac
 }
 
-@test "record writer: commit lock filled with 0xff mid-stream: exit 1 saying the ring is corrupt" {
+@test "record writer: the commit lock's words filled with 0xff mid-stream: no crash" {
 	spawn "$SHMCAT_IN" -l -t 5 -s 16K "$R" <"$SEQ" 2>"$T/in.err"
 	WP=$BG_PID
 	wait_until writer_slept
 	expect_left "$R"
-	scribble mutex 0xff
+	scribble commit 0xff
 	run_file "$T/out" "$SHMCAT_OUT" "$R"
 	side_ends "$WP" shmcat-in "$T/in.err" 0 1
 }
@@ -689,4 +736,249 @@ writer_slept() {
 		no_reports "$T/out.$i.err"
 		rm -f "$SHMDIR/shmcat.$r"
 	done
+}
+
+###########################################################
+#  peers that keep rewriting a field while the ring runs  #
+###########################################################
+
+# rewrite SECS FIELD VALUE: a peer that keeps storing VALUE into FIELD
+# (and putting the old contents back in between) for SECS seconds, in
+# the background; $PEER is its job.
+PEER=
+rewrite() {
+	spawn "$HOSTILE" -r "$1" "$R" "$2" "$3"
+	PEER=$BG_PID
+}
+
+# peer_done: the peer ended by itself (exit 0) or is stopped now.
+peer_done() {
+	kill -TERM "$PEER" 2>/dev/null || true
+	wait_job "$PEER"
+}
+
+# record_writers N SECS FIELD VALUE: N --lines writers (-t 5) each send
+# $SEQ through a 16K ring to one reader while a peer rewrites FIELD for
+# SECS seconds.  Every writer ends 0, 1 (ring corrupt), 2 (found it
+# corrupt, or stale after another writer gave up, at attach) or 4 (gave
+# up on a reader that left); the reader 0,
+# 1, 2 or 3; none by a signal.  Whatever the reader delivered is whole
+# lines of $SEQ, none more than N times, and every line of each writer
+# that ended 0 if the reader ended 0.
+record_writers() {
+	local n=$1 i wps=() ok=0
+	spawn "$SHMCAT_OUT" -s 16K "$R" >"$T/out" 2>"$T/out.err"
+	RP=$BG_PID
+	wait_until ring_exists "$R"
+	expect_left "$R"
+	rewrite "$2" "$3" "$4"
+	for ((i = 0; i < n; i++)); do
+		spawn "$SHMCAT_IN" -l -t 5 -s 16K "$R" <"$SEQ" 2>"$T/in.$i.err"
+		wps+=("$BG_PID")
+	done
+	for ((i = 0; i < n; i++)); do
+		side_ends "${wps[$i]}" shmcat-in "$T/in.$i.err" 0 1 2 4
+		[[ $jstatus == 0 ]] && ok=$((ok + 1))
+	done
+	side_ends "$RP" shmcat-out "$T/out.err" 0 1 2 3
+	local least=0
+	[[ $jstatus == 0 ]] && least=$ok
+	sort -n "$T/out" | uniq -c | awk -v n="$n" -v least="$least" \
+		'$2 !~ /^[0-9]+$/ || $2 < 1 || $2 > 400000 || $1 > n || $1 < least { print; bad++ }
+		 END { exit bad > 0 }' >"$T/bad" ||
+		_fail "lines delivered wrongly (count, line):" "$(head -n 5 "$T/bad")"
+	if ((least > 0)); then
+		assert_equal "$(sort -nu "$T/out" | wc -l)" 400000 "distinct lines delivered"
+	fi
+	peer_done
+}
+
+@test "rewriting: the commit lock's words while three record writers run: no writer is killed" {
+	record_writers 3 6 commit 0x10
+}
+
+##########################################################
+#  what is printed: checked, escaped, clamped            #
+##########################################################
+
+# idle_ring: 3 bytes kept in $R by a writer that left it open.
+idle_ring() {
+	printf 'abc' | tmo "$SHMCAT_IN" -k -s 64K "$R"
+	expect_left "$R"
+}
+
+# printable FILE: FILE holds no control character other than newline.
+printable() {
+	if LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n' <"$1"); then
+		_fail "$(basename "$1") holds control characters" "$(od -c "$1" | head -n 5)"
+	fi
+}
+
+@test "printed: a creation time far out of range: status shows it as unknown, no crash" {
+	idle_ring
+	local v
+	for v in 0x7fffffffffffffff 0x8000000000000000 -1 67768036191676800; do
+		scribble created_sec "$v"
+		run_file "$T/st" "$SHMCAT" status "$R"
+		assert_status "$status" 0 "shmcat status with created_sec=$v"
+		assert_file_match "$T/st" "created +unknown"
+		run_file "$T/kv" "$SHMCAT" status -k "$R"
+		assert_status "$status" 0 "shmcat status -k with created_sec=$v"
+		grep -qx "created=0" "$T/kv" || _fail "status -k: $(grep created "$T/kv")"
+	done
+}
+
+@test "printed: reader names with terminal escapes are shown with ? for each byte outside A-Za-z0-9._-" {
+	idle_ring
+	scribble kind3 2
+	scribble pos3 tail
+	scribble name3 0x1b
+	run_file "$T/st" "$SHMCAT" status "$R"
+	assert_status "$status" 0 "shmcat status"
+	printable "$T/st"
+	run_file "$T/kv" "$SHMCAT" status -k "$R"
+	printable "$T/kv"
+	grep -qx "reader.3.name=$(printf '?%.0s' {1..31})" "$T/kv" ||
+		_fail "status -k does not show the name as 31 question marks" "$(grep name "$T/kv" | od -c | head -n 3)"
+}
+
+@test "printed: process ids out of range are shown as 0, never negative or huge" {
+	idle_ring
+	scribble creator_pid -5
+	scribble writer_pid 0x7fffffff
+	run_file "$T/kv" "$SHMCAT" status -k "$R"
+	assert_status "$status" 0 "shmcat status -k"
+	grep -qx "creator_pid=0" "$T/kv" || _fail "status -k: $(grep creator_pid "$T/kv")"
+	grep -qx "writer_pid=0" "$T/kv" || _fail "status -k: $(grep writer_pid "$T/kv")"
+}
+
+@test "printed: a busy writer's pid scribbled: the second writer's message does not repeat it" {
+	feed_open
+	spawn "$SHMCAT_IN" -s 64K "$R" <"$FEED" 2>"$T/in.err"
+	WP=$BG_PID
+	wait_until ring_is "$R" writer_alive 1
+	expect_left "$R"
+	scribble writer_pid 0x7fffffff
+	run_file "$T/w2" "$SHMCAT_IN" -n "$R" </dev/null
+	assert_status "$status" 2 "a second byte writer"
+	assert_stderr "^shmcat-in: $R: ring is in use$"
+	feed_close
+	side_ends "$WP" shmcat-in "$T/in.err" 0
+}
+
+@test "printed: writer count and reader counters scribbled: status clamps the count, no crash" {
+	idle_ring
+	scribble writer_events 0xffffffff
+	scribble kind2 3
+	scribble pos2 tail+7
+	run_file "$T/kv" "$SHMCAT" status -k "$R"
+	case $status in
+	0) local n
+	   n=$(sed -n 's/^writers_active=//p' "$T/kv")
+	   ((n >= 0 && n <= 16)) || _fail "writers_active=$n" ;;
+	2) assert_stderr "^shmcat: $R: .*corrupt" ;;
+	*) assert_status "$status" "0 or 2" "shmcat status" ;;
+	esac
+	run_file "$T/list" "$SHMCAT" list -k
+	assert_status "$status" 0 "shmcat list -k"
+	printable "$T/list"
+}
+
+###############################################################
+#  every field of shmcat(7) rewritten under a running stream   #
+###############################################################
+
+# status_loop FILE: run `shmcat status -k` on $R over and over, noting in
+# FILE every run that ended other than 0 or 2, or printed a report.  $SL
+# is the loop's job; stop it with kill.
+status_loop() {
+	spawn bash -c 'while :; do
+		"$0" status -k "$1" >/dev/null 2>"$2.err"; s=$?
+		case $s in 0 | 2) ;; *) echo "status exit $s: $(cat "$2.err")" >>"$2" ;; esac
+		grep -Eq "runtime error:|Sanitizer|futex facility" "$2.err" && cat "$2.err" >>"$2"
+	done' "$SHMCAT" "$R" "$1"
+	SL=$BG_PID
+}
+
+# scene FIELD VALUE: a byte writer sends 2 MB in 20 bursts over about
+# 2 s through a 64K ring to a reader and a tap while `shmcat status` runs
+# in a loop and a peer rewrites FIELD with VALUE for 2 s.  Every side
+# must end with a documented status (writer 0, 1, 2 (corrupt when it
+# attaches, after the peer started), 4, or 141 (stream_flags read as a
+# hangup); reader 0, 1, 3 or
+# 4 (its -t); tap 0, 1, 3 or 4; status 0 or 2) and no report.  Data are
+# not compared: a peer that may write the ring can garble the stream.
+scene() {
+	local field=$1 value=$2 wp rp tp
+	R=$BASE-$field-$((++SCENE))
+	expect_left "$R"
+	spawn "$SHMCAT_OUT" -t 8 -s 64K "$R" >/dev/null 2>"$T/$R.out.err"
+	rp=$BG_PID
+	wait_until ring_is "$R" readers_alive 1
+	spawn "$SHMCAT_OUT" -t 8 --tap "$R" >/dev/null 2>"$T/$R.tap.err"
+	tp=$BG_PID
+	wait_until ring_is "$R" readers_alive 2
+	: >"$T/$R.st"
+	status_loop "$T/$R.st"
+	rewrite 2 "$field" "$value"
+	spawn bash -c 'for ((i = 0; i < 20; i++)); do head -c 100000 "$0"; sleep 0.1; done |
+		"$1" -t 5 "$2"; exit "${PIPESTATUS[1]}"' "$RAND" "$SHMCAT_IN" "$R" 2>"$T/$R.in.err"
+	wp=$BG_PID
+	# (called in an || list, where errexit is off: every check returns)
+	local bad=0
+	side_ends "$wp" shmcat-in "$T/$R.in.err" 0 1 2 4 141 || bad=1
+	side_ends "$rp" shmcat-out "$T/$R.out.err" 0 1 3 4 || bad=1
+	side_ends "$tp" shmcat-out "$T/$R.tap.err" 0 1 3 4 || bad=1
+	peer_done
+	kill "$SL" 2>/dev/null || true
+	wait_job "$SL"
+	[[ ! -s $T/$R.st ]] || _fail "shmcat status, $field=$value:" "$(head -n 5 "$T/$R.st")" || bad=1
+	return "$bad"
+}
+
+# scenes FIELD=VALUE...: one scene each, every failure listed.
+scenes() {
+	local fv fails=()
+	BASE=$R SCENE=0
+	for fv in "$@"; do
+		scene "${fv%%=*}" "${fv#*=}" 2>"$T/scene.log" </dev/null ||
+			fails+=("${fv}: $(tr '\n' ' ' <"$T/scene.log")")
+	done
+	R=$BASE
+	((${#fails[@]} == 0)) || _fail "${fails[@]}"
+}
+
+@test "rewriting under a stream: identity fields (magic, version, sizes, capacity, creation)" {
+	scenes magic=0 version=1 header_size=0xffffffff capacity=0x8000000000000000 \
+		object_size=1 created_sec=0x7fffffffffffffff creator_pid=-1 \
+		max_readers=0xffffffff max_writers=0 sem_size=16 reader_slot_size=0 \
+		writer_slot_size=0xffff shared_size=1
+}
+
+@test "rewriting under a stream: positions (tail, floor, reserve_end, cursors)" {
+	scenes tail=tail+5000 floor=0x8000000000000000 reserve_end=0xffffffffffffffff \
+		pos0=tail+1 pos1=0
+}
+
+@test "rewriting under a stream: flags and counts" {
+	scenes record_mode=99 writer_events=0xffffffffffffffff stream_flags=0xffffffff \
+		writer_pid=0x7fffffff writer_waiting=0xffffffff writer_sleeps=0xffffffffffffffff \
+		readers_waiting=0xffffffff commit_waiting=0xffffffff
+}
+
+@test "rewriting under a stream: reader and writer slots (kind, pid, counters, name)" {
+	scenes kind0=99 kind1=0 kind5=2 pid0=-1 sleeps1=0xffffffffffffffff \
+		skipped1=0xffffffffffffffff name0=0x1b name1=0xff wbusy0=0xffffffff \
+		wpid0=-1 wbytes0=0xffffffffffffffff
+}
+
+@test "rewriting under a stream: the semaphores (every byte, and glibc's flags word alone)" {
+	scenes sem=0xff sem_space=0x01 sem_wake0=0xff sem_wake1=0x80 sem_private=137 sem_private=246 \
+		sem_commit=0xff
+}
+
+@test "rewriting under record writers: the commit lock's waiters and semaphore" {
+	record_writers 3 3 commit_waiting 0
+	R=$R-2
+	record_writers 2 3 sem_commit 0xff
 }

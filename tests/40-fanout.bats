@@ -213,12 +213,20 @@ lines_of() {
 	victim=$(child_of "$BG_PID")
 	local victim_job=$BG_PID
 	feed "$T/in1" 3000000
-	wait_until ring_is "$R" writers_active 1
-	# The second writer shares the stream while the first lives: a
-	# writer that comes after a death starts a new stream (32-lifecycle).
-	run -0 tmo "$SHMCAT_IN" --lines "$R" <"$T/in2"
+	# The second writer is attached before the first dies: otherwise
+	# the reader may notice the death (within one 200 ms slice) and end
+	# the stream before the second writer arrives -- a race the test
+	# used to lose under load.
+	mkfifo "$T/feed2"
+	exec 8<>"$T/feed2"
+	spawn "$SHMCAT_IN" --lines "$R" <"$T/feed2" 8>&-
+	local second=$BG_PID
+	wait_until ring_is "$R" writers_active 2
 	kill -9 "$victim"
 	wait_job "$victim_job"
+	timeout "$TMO" cat "$T/in2" >&8
+	exec 8>&-
+	assert_job "$second" 0 "the second writer"
 	feed_close
 	assert_job "$reader" 3 "reader (a writer died)"
 	assert_file_match "$T/out.err" "writer died"

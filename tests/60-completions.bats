@@ -11,10 +11,10 @@ REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BIN=${SHMCAT_BIN:-$REPO/build}
 COMP=$REPO/completions
 
-IN_OPTS='--size --mode --timeout --nonblock --force --lines --null --keep-open
---progress --stats --verbose --help --version'
-OUT_OPTS='--size --mode --timeout --nonblock --force --reader --tap --new
---hangup --progress --stats --verbose --help --version'
+IN_OPTS='--size --mode --timeout --nonblock --force --owner --group --lines
+--null --keep-open --progress --stats --verbose --help --version'
+OUT_OPTS='--size --mode --timeout --nonblock --force --owner --group --reader
+--tap --new --hangup --progress --stats --verbose --help --version'
 COMMANDS='list ls status stat rm'
 
 setup() {
@@ -100,6 +100,15 @@ bash_complete() {
 	run bash_complete shmcat-out --
 	[[ $status == 0 ]]
 	same_set "shmcat-out --" "$OUT_OPTS" "${output//=/}"
+}
+
+@test "bash: --owner and --group offer users and groups" {
+	run bash_complete shmcat-out --owner nob
+	[[ $status == 0 ]]
+	[[ $'\n'$output$'\n' == *$'\nnobody\n'* ]]
+	run bash_complete shmcat-in --group ro
+	[[ $status == 0 ]]
+	[[ $'\n'$output$'\n' == *$'\nroot\n'* ]]
 }
 
 @test "bash: shmcat-in - offers short options too" {

@@ -5,6 +5,12 @@
  *	hostile RING FIELD		print the field's current value (hex
  *					bytes for sem, mutex and nameN)
  *	hostile RING FIELD VALUE	store VALUE into it
+ *	hostile -r SECS RING FIELD VALUE
+ *					keep rewriting it for SECS seconds:
+ *					VALUE, then what was there before,
+ *					then VALUE again, every few tens of
+ *					microseconds (a peer racing the
+ *					processes that validate the field)
  *
  * VALUE is a number (strtoull, base 0: 0x.. works), or tail[+-]N for a
  * position relative to the current tail.  FIELD is one of
@@ -20,15 +26,20 @@
  *	sem_private			every semaphore: count and waiters 0,
  *					glibc's private/shared word := VALUE
  *					(the futex flags glibc passes on)
- *	mutex				every byte of commit_lock := VALUE's
- *					low byte
- *	mutex_owner			commit_lock's lock word := VALUE (a
- *					thread id), the rest left as it is
- *	mutex_list			commit_lock's robust-list links :=
- *					VALUE (an address), the rest kept
+ *	sem_commit			commit_wake, likewise
+ *	commit				commit_waiting and commit_wake: every
+ *					byte := VALUE's low byte
+ *	created_sec creator_pid writer_sleeps commit_waiting
+ *	sem_size reader_slot_size writer_slot_size shared_size
+ *	sleepsN skippedN		reader slot N's counters
+ *	wbusyN wpidN wbytesN		writer slot N (0..15)
+ *	lockN				(with -r only) hold an exclusive OFD
+ *					lock on byte N of the object for SECS
+ *					seconds, as a peer holding a role or
+ *					the commit lock would
  *
  * It maps the object itself (MAP_SHARED, no locks, no checks) and knows
- * the layout only from src/shmcat_int.h.  Build:
+ * the layout only from src/lib/shmcat_int.h.  Build:
  *	make build/hostile
  * Exit 0 on success, 2 on bad usage or a missing ring.
  */
@@ -40,6 +51,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shmcat_int.h"
@@ -94,6 +106,7 @@ slot_of(const char *field, const char *prefix)
 
 #define U64(f) {#f, offsetof(struct shared, f), 8}
 #define U32(f) {#f, offsetof(struct shared, f), 4}
+#define U16(f) {#f, offsetof(struct shared, f), 2}
 
 static const struct {
 	const char *name;
@@ -103,7 +116,10 @@ static const struct {
 	U64(object_size), U32(max_readers), U32(max_writers),
 	U32(record_mode), U64(tail), U64(reserve_end), U64(floor),
 	U64(writer_events), U32(stream_flags), U32(writer_pid),
-	U32(writer_waiting), U32(readers_waiting),
+	U32(writer_waiting), U32(readers_waiting), U64(created_sec),
+	U32(creator_pid), U64(writer_sleeps), U32(commit_waiting),
+	U16(sem_size), U16(reader_slot_size), U16(writer_slot_size),
+	U16(shared_size),
 };
 
 /* Print or store an integer field of size 4 or 8 at p. */
@@ -114,15 +130,18 @@ scalar(void *p, size_t size, const char *val)
 
 	if (val == NULL) {
 		v = size == 8 ? atomic_load((_Atomic uint64_t *)p) :
-		    atomic_load((_Atomic uint32_t *)p);
+		    size == 4 ? atomic_load((_Atomic uint32_t *)p) :
+		    atomic_load((_Atomic uint16_t *)p);
 		printf("%" PRIu64 "\n", v);
 		return;
 	}
 	v = parse_value(val);
 	if (size == 8)
 		atomic_store((_Atomic uint64_t *)p, v);
-	else
+	else if (size == 4)
 		atomic_store((_Atomic uint32_t *)p, (uint32_t)v);
+	else
+		atomic_store((_Atomic uint16_t *)p, (uint16_t)v);
 }
 
 /* Set every byte of p[0..size) to VALUE's low byte. */
@@ -160,30 +179,6 @@ sem_private(sem_t *sem, const char *val)
 }
 
 static void
-mutex_field(const char *field, const char *val)
-{
-	pthread_mutex_t *m = &sh->commit_lock;
-
-	if (strcmp(field, "mutex") == 0) {
-		fill(m, sizeof(*m), val);
-	} else if (strcmp(field, "mutex_owner") == 0) {
-		if (val == NULL)
-			printf("%d\n", m->__data.__lock);
-		else
-			atomic_store((_Atomic int *)&m->__data.__lock,
-			    (int)parse_value(val));
-	} else {
-		if (val == NULL) {
-			printf("%p %p\n", (void *)m->__data.__list.__next,
-			    (void *)m->__data.__list.__prev);
-			return;
-		}
-		m->__data.__list.__next = (void *)(uintptr_t)parse_value(val);
-		m->__data.__list.__prev = (void *)(uintptr_t)parse_value(val);
-	}
-}
-
-static void
 scribble(const char *field, const char *val)
 {
 	struct reader_slot *s;
@@ -201,6 +196,16 @@ scribble(const char *field, const char *val)
 		scalar(&sh->readers[n].kind, 4, val);
 	} else if ((n = slot_of(field, "pid")) >= 0) {
 		scalar(&sh->readers[n].pid, 4, val);
+	} else if ((n = slot_of(field, "sleeps")) >= 0) {
+		scalar(&sh->readers[n].sleeps, 8, val);
+	} else if ((n = slot_of(field, "skipped")) >= 0) {
+		scalar(&sh->readers[n].skipped, 8, val);
+	} else if ((n = slot_of(field, "wbusy")) >= 0) {
+		scalar(&sh->writers[n].busy, 4, val);
+	} else if ((n = slot_of(field, "wpid")) >= 0) {
+		scalar(&sh->writers[n].pid, 4, val);
+	} else if ((n = slot_of(field, "wbytes")) >= 0) {
+		scalar(&sh->writers[n].bytes, 8, val);
 	} else if ((n = slot_of(field, "name")) >= 0) {
 		s = &sh->readers[n];
 		if (val == NULL)
@@ -211,21 +216,89 @@ scribble(const char *field, const char *val)
 		fill(&sh->readers[n].wake, sizeof(sem_t), val);
 	} else if (strcmp(field, "sem_space") == 0) {
 		fill(&sh->space, sizeof(sem_t), val);
+	} else if (strcmp(field, "sem_commit") == 0) {
+		fill(&sh->commit_wake, sizeof(sem_t), val);
+	} else if (strcmp(field, "commit") == 0) {
+		fill(&sh->commit_waiting, offsetof(struct shared, commit_wake) +
+		    sizeof(sem_t) - offsetof(struct shared, commit_waiting), val);
 	} else if (strcmp(field, "sem_private") == 0) {
 		sem_private(&sh->space, val);
+		sem_private(&sh->commit_wake, val);
 		for (n = 0; n < SHMCAT_MAX_READERS; n++)
 			sem_private(&sh->readers[n].wake, val);
 	} else if (strcmp(field, "sem") == 0) {
 		fill(&sh->space, sizeof(sem_t), val);
+		fill(&sh->commit_wake, sizeof(sem_t), val);
 		for (n = 0; n < SHMCAT_MAX_READERS; n++)
 			fill(&sh->readers[n].wake, sizeof(sem_t), val);
-	} else if (strncmp(field, "mutex", 5) == 0 &&
-	    (!strcmp(field, "mutex") || !strcmp(field, "mutex_owner") ||
-		!strcmp(field, "mutex_list"))) {
-		mutex_field(field, val);
 	} else {
 		usage("unknown field");
 	}
+}
+
+/*
+ * -r: the bytes the one-shot scribble changed, as 32-bit words (every
+ * field is 4-byte aligned; an 8-byte one is then written in two halves,
+ * so a reader may also see it torn).  Alternate the new and the old
+ * contents until the deadline.
+ */
+static void
+keep_rewriting(const char *field, const char *val, double secs)
+{
+	static uint32_t before[SHMCAT_HDR_SIZE / 4], after[SHMCAT_HDR_SIZE / 4];
+	_Atomic uint32_t *w = (_Atomic uint32_t *)(void *)sh;
+	struct timespec pause = {0, 20000}, now, end;
+	size_t i, n = 0, idx[SHMCAT_HDR_SIZE / 4];
+
+	for (i = 0; i < SHMCAT_HDR_SIZE / 4; i++)
+		before[i] = atomic_load_explicit(&w[i], memory_order_relaxed);
+	scribble(field, val);
+	for (i = 0; i < SHMCAT_HDR_SIZE / 4; i++) {
+		after[i] = atomic_load_explicit(&w[i], memory_order_relaxed);
+		if (after[i] != before[i])
+			idx[n++] = i;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)secs;
+	end.tv_nsec += (long)((secs - (double)(time_t)secs) * 1e9);
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	for (;;) {
+		for (i = 0; i < n; i++)
+			atomic_store(&w[idx[i]], before[idx[i]]);
+		nanosleep(&pause, NULL);
+		for (i = 0; i < n; i++)
+			atomic_store(&w[idx[i]], after[idx[i]]);
+		nanosleep(&pause, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec &&
+		    now.tv_nsec >= end.tv_nsec))
+			break;
+	}
+}
+
+/* Hold an exclusive OFD lock on one byte of the object for secs. */
+static void
+hold_lock(int fd, const char *byte, double secs)
+{
+	struct flock fl;
+	struct timespec ts;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = strtol(byte, NULL, 10);
+	fl.l_len = 1;
+	if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+		fprintf(stderr, "hostile: lock byte %s: %s\n", byte,
+		    strerror(errno));
+		exit(2);
+	}
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
 }
 
 int
@@ -233,8 +306,18 @@ main(int argc, char **argv)
 {
 	char path[SHMCAT_NAME_MAX + 64];
 	struct stat st;
+	double secs = -1;
 	int fd;
 
+	if (argc > 2 && strcmp(argv[1], "-r") == 0) {
+		secs = strtod(argv[2], NULL);
+		if (!(secs > 0 && secs < 3600))
+			usage("bad -r seconds");
+		argc -= 2;
+		argv += 2;
+		if (argc != 4)
+			usage("-r needs a value");
+	}
 	if (argc < 3 || argc > 4)
 		usage("wrong number of arguments");
 	snprintf(path, sizeof(path), SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s",
@@ -253,7 +336,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "hostile: mmap: %s\n", strerror(errno));
 		return 2;
 	}
-	scribble(argv[2], argc == 4 ? argv[3] : NULL);
+	if (secs > 0 && strncmp(argv[2], "lock", 4) == 0)
+		hold_lock(fd, argv[2] + 4, secs);
+	else if (secs > 0)
+		keep_rewriting(argv[2], argv[3], secs);
+	else
+		scribble(argv[2], argc == 4 ? argv[3] : NULL);
 	munmap(sh, SHMCAT_HDR_SIZE);
 	close(fd);
 	return 0;

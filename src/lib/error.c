@@ -19,6 +19,7 @@ static const char *const messages[] = {
 	[SHMCAT_EFULLREADERS - SHMCAT_EBASE] = "no free reader slot",
 	[SHMCAT_EROLE - SHMCAT_EBASE] = "call does not match the handle's role",
 	[SHMCAT_EFORKED - SHMCAT_EBASE] = "handle belongs to the parent process",
+	[SHMCAT_EOWNER - SHMCAT_EBASE] = "ring is owned by another user",
 };
 
 _Static_assert(sizeof(messages) / sizeof(messages[0]) ==

@@ -1,6 +1,12 @@
 /*
- * inspect.c - what a ring holds and who uses it, listing, and the rule
- * for when a finished ring is removed.
+ * inspect.c - what a ring holds and who uses it, and listing.
+ *
+ * Inspection maps the ring read-only (shm.c), and everything it hands
+ * out has been checked: any process that may write the ring may have
+ * written anything, and these values end up on terminals, in key=value
+ * lines and in messages.  Strings come out as [A-Za-z0-9._-] and '?',
+ * process ids within the kernel's range or 0, times within years 1970
+ * to 9999 or 0, counts within what a ring can hold.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -8,6 +14,28 @@
 
 #include "barrier.h"
 #include "shmcat_int.h"
+
+#define TIME_LIMIT INT64_C(253402300799) /* 9999-12-31 23:59:59 UTC */
+
+/* Copy a name of at most len bytes from the ring into out[len + 1],
+ * every byte outside [A-Za-z0-9._-] turned into '?'; it ends at the
+ * first NUL or after len bytes. */
+static void
+safe_name(char *out, const char *in, size_t len)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; i < len; i++) {
+		c = ((const volatile char *)in)[i]; /* read each byte once */
+		if (c == '\0')
+			break;
+		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-' ? c : '?';
+	}
+	out[i] = '\0';
+}
 
 static const char *
 kind_name(uint32_t kind)
@@ -42,13 +70,13 @@ reader_status(struct shmcat_ring *r, int i, const struct positions *p,
 
 	memset(rs, 0, sizeof(*rs));
 	rs->slot = i;
-	memcpy(rs->name, s->name, SHMCAT_READER_NAME_MAX);
+	safe_name(rs->name, s->name, SHMCAT_READER_NAME_MAX);
 	rs->kind = kind_name(p->kind[i]);
 	rs->pos = p->pos[i];
 	/* a tap may be lapped; a joining cursor jumps up to the floor */
 	rs->lag = (int64_t)(p->tail - rs->pos) < 0 ? 0 : p->tail - rs->pos;
 	rs->alive = lock_held_by_other(r->fd, LOCK_RSLOT + i, 1) > 0;
-	rs->pid = rs->alive ? atomic_load(&s->pid) : 0;
+	rs->pid = rs->alive ? safe_pid(atomic_load(&s->pid)) : 0;
 	rs->sleeps = atomic_load(&s->sleeps);
 	rs->skipped = atomic_load(&s->skipped);
 }
@@ -97,11 +125,14 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 	st->record_mode = mode < 4 ? modes[mode] : "corrupt";
 	st->state = state_name(r, atomic_load(&sh->stream_flags));
 	st->writer_alive = lock_held_by_other(r->fd, LOCK_WRITER, 1) > 0;
-	st->writer_pid = atomic_load(&sh->writer_pid);
-	st->writers_active = (uint32_t)ev;
+	st->writer_pid = safe_pid(atomic_load(&sh->writer_pid));
+	st->writers_active = (uint32_t)ev > SHMCAT_MAX_WRITERS ?
+	    SHMCAT_MAX_WRITERS : (int)(uint32_t)ev;
 	st->writer_sleeps = atomic_load(&sh->writer_sleeps);
-	st->creator_pid = sh->creator_pid;
-	st->created_sec = sh->created_sec;
+	st->creator_pid = safe_pid(((volatile struct shared *)sh)->creator_pid);
+	st->created_sec = ((volatile struct shared *)sh)->created_sec;
+	if (st->created_sec < 0 || st->created_sec > TIME_LIMIT)
+		st->created_sec = 0; /* unknown */
 	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
 		if (p.kind[i] == SLOT_FREE)
 			continue;

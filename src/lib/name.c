@@ -48,3 +48,12 @@ shmcat_path(const char *name, char *buf, size_t len)
 	n = snprintf(buf, len, SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s", name);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
+
+#define PID_LIMIT 4194304 /* PID_MAX_LIMIT on 64-bit Linux */
+
+/* A process id as stored by a peer: the kernel's range, or 0. */
+long
+safe_pid(int32_t pid)
+{
+	return pid > 0 && pid <= PID_LIMIT ? pid : 0;
+}

@@ -112,7 +112,7 @@ resume_slot(struct shmcat_ring *r, int i, struct shmcat_error *err)
 
 	if (rc == -EAGAIN) {
 		if (err)
-			err->pid = atomic_load(&s->pid);
+			err->pid = safe_pid(atomic_load(&s->pid));
 		return -SHMCAT_EBUSY;
 	}
 	if (rc != 0)
@@ -502,6 +502,7 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 			continue;
 		}
 		LOG(r, "sem_wait: ring empty, sleeping");
+		r->count.sleeps++;
 		rc = sleep_on(r, &sh->readers[r->slot].wake, deadline);
 		atomic_fetch_and(&sh->readers_waiting, ~bit);
 		atomic_fetch_add(&sh->readers[r->slot].sleeps, 1);

@@ -67,8 +67,12 @@ check_header(const struct shared *sh, uint64_t object_size)
 {
 	if (sh->magic != SHMCAT_MAGIC)
 		return -SHMCAT_ENOTRING;
-	if (sh->version != SHMCAT_LAYOUT_VERSION)
-		return -SHMCAT_EVERSION;
+	if (sh->version != SHMCAT_LAYOUT_VERSION ||
+	    sh->sem_size != sizeof(sem_t) ||
+	    sh->reader_slot_size != sizeof(struct reader_slot) ||
+	    sh->writer_slot_size != sizeof(struct writer_slot) ||
+	    sh->shared_size != sizeof(struct shared))
+		return -SHMCAT_EVERSION; /* another layout, or another ABI */
 	if (sh->header_size != SHMCAT_HDR_SIZE || sh->capacity == 0 ||
 	    sh->capacity % SHMCAT_PAGE != 0 ||
 	    sh->capacity > object_size - SHMCAT_HDR_SIZE ||
@@ -87,16 +91,17 @@ map_ring(struct shmcat_ring *r)
 	size_t len = SHMCAT_HDR_SIZE + 2 * r->cap;
 	unsigned char *base, *p;
 
+	int prot = r->rdonly ? PROT_READ : PROT_READ | PROT_WRITE;
+
 	base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
 	    MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
 		return -errno;
-	p = mmap(base, SHMCAT_HDR_SIZE + r->cap, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_FIXED, r->fd, 0);
+	p = mmap(base, SHMCAT_HDR_SIZE + r->cap, prot, MAP_SHARED | MAP_FIXED,
+	    r->fd, 0);
 	if (p != MAP_FAILED)
-		p = mmap(base + SHMCAT_HDR_SIZE + r->cap, r->cap,
-		    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, r->fd,
-		    SHMCAT_HDR_SIZE);
+		p = mmap(base + SHMCAT_HDR_SIZE + r->cap, r->cap, prot,
+		    MAP_SHARED | MAP_FIXED, r->fd, SHMCAT_HDR_SIZE);
 	if (p == MAP_FAILED) {
 		int e = errno;
 		munmap(base, len);
@@ -114,21 +119,15 @@ map_ring(struct shmcat_ring *r)
 static int
 init_sync(struct shared *sh)
 {
-	pthread_mutexattr_t ma;
-	int i, rc;
+	int i;
 
-	if (sem_init(&sh->space, 1, 0) != 0)
+	if (sem_init(&sh->space, 1, 0) != 0 ||
+	    sem_init(&sh->commit_wake, 1, 0) != 0)
 		return -errno;
 	for (i = 0; i < SHMCAT_MAX_READERS; i++)
 		if (sem_init(&sh->readers[i].wake, 1, 0) != 0)
 			return -errno;
-	if ((rc = pthread_mutexattr_init(&ma)) != 0)
-		return -rc;
-	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
-	rc = pthread_mutex_init(&sh->commit_lock, &ma);
-	pthread_mutexattr_destroy(&ma);
-	return -rc;
+	return 0;
 }
 
 static int
@@ -145,6 +144,10 @@ init_header(struct shmcat_ring *r)
 	sh->creator_pid = getpid();
 	sh->max_readers = SHMCAT_MAX_READERS;
 	sh->max_writers = SHMCAT_MAX_WRITERS;
+	sh->sem_size = sizeof(sem_t);
+	sh->reader_slot_size = sizeof(struct reader_slot);
+	sh->writer_slot_size = sizeof(struct writer_slot);
+	sh->shared_size = sizeof(struct shared);
 	atomic_store(&sh->readers[0].kind, SLOT_DEFAULT);
 	/* The magic goes last: it marks a finished header. */
 	sh->magic = SHMCAT_MAGIC;
@@ -307,6 +310,25 @@ out:
 	return rc;
 }
 
+/*
+ * Whose ring is it?  /dev/shm is a shared sticky directory, like /tmp:
+ * anyone may create shmcat.NAME first, and whoever owns the object
+ * controls what is in it (its mode, its bytes).  A writer would hand its
+ * stream to the owner, a reader would print the owner's bytes as ours,
+ * so both attach only to rings owned by our effective uid or by whom the
+ * caller named (sshd's StrictModes, PostgreSQL's data-directory check).
+ * Inspection only reads, validated, and needs no trust.
+ */
+static int
+trusted(const struct shmcat_ring *r, const struct stat *st)
+{
+	if (r->role == SHMCAT_INSPECT || st->st_uid == geteuid())
+		return 1;
+	if ((r->trust & SHMCAT_O_TRUST_UID) && st->st_uid == r->trust_uid)
+		return 1;
+	return (r->trust & SHMCAT_O_TRUST_GID) && st->st_gid == r->trust_gid;
+}
+
 /* Open, validate and map an existing ring.  -ENOENT: there is none. */
 static int
 attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
@@ -317,12 +339,23 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 	int rc;
 
 	shm_object_name(r->name, obj, sizeof(obj));
-	r->fd = fd_above_stdio(shm_open(obj, O_RDWR | O_CLOEXEC, 0));
-	LOG(r, "shm_open %s O_RDWR: %s", obj, r->fd < 0 ? strerror(errno) : "ok");
+	r->fd = fd_above_stdio(shm_open(obj,
+	    (r->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0));
+	LOG(r, "shm_open %s %s: %s", obj, r->rdonly ? "O_RDONLY" : "O_RDWR",
+	    r->fd < 0 ? strerror(errno) : "ok");
 	if (r->fd < 0)
 		return errno == ENOENT ? -ENOENT : fail(err, "shm_open", -errno);
 	if (fstat(r->fd, &st) != 0)
 		return fail(err, "fstat", -errno);
+	LOG(r, "fstat: owner uid %ld gid %ld mode %04o", (long)st.st_uid,
+	    (long)st.st_gid, (unsigned)st.st_mode & 07777);
+	if (!trusted(r, &st)) {
+		if (err) {
+			err->uid = st.st_uid;
+			err->gid = st.st_gid;
+		}
+		return fail(err, "owner", -SHMCAT_EOWNER);
+	}
 	if ((uint64_t)st.st_size < SHMCAT_HDR_SIZE + SHMCAT_PAGE)
 		return fail(err, "header", -SHMCAT_ENOTRING);
 	sh = mmap(NULL, SHMCAT_HDR_SIZE, PROT_READ, MAP_SHARED, r->fd, 0);
@@ -552,6 +585,10 @@ open_handle(const char *name, const struct shmcat_opts *o,
 	r->log_ctx = o->log_ctx;
 	r->interrupt = o->interrupt;
 	r->attach_timeout_ms = o->attach_timeout_ms;
+	r->rdonly = o->role == SHMCAT_INSPECT && !(o->flags & O_REMOVING);
+	r->trust = o->flags & (SHMCAT_O_TRUST_UID | SHMCAT_O_TRUST_GID);
+	r->trust_uid = o->trust_uid;
+	r->trust_gid = o->trust_gid;
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	rc = open_object(r, o, err);
 	if (rc == 0 && o->role == SHMCAT_WRITER)
@@ -635,6 +672,8 @@ stream_finished(struct shmcat_ring *r)
 static void
 remove_if_finished(struct shmcat_ring *r)
 {
+	if (r->rdonly)
+		return; /* an observer never removes */
 	lock_release(r->fd, LOCK_ATTACH);
 	if (lock_try(r->fd, LOCK_ATTACH, 1) == 0 && stream_finished(r))
 		unlink_if_same(r);
@@ -694,7 +733,7 @@ remove_forced(const char *name, struct shmcat_error *err)
 int
 shmcat_remove(const char *name, int force, struct shmcat_error *err)
 {
-	struct shmcat_opts o = {.role = SHMCAT_INSPECT};
+	struct shmcat_opts o = {.role = SHMCAT_INSPECT, .flags = O_REMOVING};
 	struct shmcat_ring *r;
 	int rc;
 
@@ -711,7 +750,7 @@ shmcat_remove(const char *name, int force, struct shmcat_error *err)
 	lock_release(r->fd, LOCK_ATTACH);
 	if (lock_try(r->fd, LOCK_ATTACH, 1) != 0) {
 		if (err)
-			err->pid = atomic_load(&r->sh->writer_pid);
+			err->pid = safe_pid(atomic_load(&r->sh->writer_pid));
 		shmcat_close(r, SHMCAT_ABANDON);
 		return fail(err, "remove", -SHMCAT_EBUSY);
 	}

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdalign.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -31,6 +32,10 @@
 #define SHMCAT_SHM_DIR "/dev/shm"
 #define SHMCAT_PREFIX "shmcat."
 #define CACHELINE 64
+
+/* shmcat_open flag of the library's own: shmcat_remove's handle, which
+ * needs the descriptor writable for the exclusive LOCK_ATTACH. */
+#define O_REMOVING 0x80000000u
 
 /* Stream flags (shared.stream_flags), sticky once set. */
 #define STREAM_EOF 0x1u		/* the last writer finished cleanly */
@@ -52,6 +57,7 @@ enum { SLOT_FREE, SLOT_DEFAULT, SLOT_NAMED, SLOT_ANON, SLOT_TAP };
  */
 #define LOCK_ATTACH 0	   /* shared by every attached process */
 #define LOCK_WRITER 1	   /* bytes writer: exclusive; record writers: shared */
+#define LOCK_COMMIT 2	   /* record writers: exclusive while committing one */
 #define LOCK_NAMES 4	   /* exclusive while a named cursor is created */
 #define LOCK_WSLOT 16	   /* +i: writer slot i */
 #define LOCK_RSLOT 64	   /* +i: reader slot i */
@@ -104,6 +110,13 @@ struct shared {
 	uint32_t max_readers;
 	uint32_t max_writers;
 	_Atomic uint32_t record_mode;
+	/* The ABI of what is stored: a process whose C library lays out a
+	 * sem_t differently, or whose compiler pads the slots differently,
+	 * must not attach (check_header). */
+	uint16_t sem_size;
+	uint16_t reader_slot_size;
+	uint16_t writer_slot_size;
+	uint16_t shared_size;
 
 	/* Writer hot line: the producer position, polled by readers. */
 	alignas(CACHELINE) _Atomic uint64_t tail;
@@ -117,21 +130,48 @@ struct shared {
 	_Atomic uint32_t writer_waiting;
 	_Atomic uint64_t writer_sleeps;
 	sem_t space; /* posted by readers when they free space */
-	pthread_mutex_t commit_lock; /* record writers, robust */
-
-	/* Stream identity: written only by a writer starting a stream. */
-	alignas(CACHELINE) _Atomic uint64_t generation;
-	_Atomic uint64_t gen_start;
-	struct stream_end ends[GEN_HISTORY];
+	/* Record writers waiting for LOCK_COMMIT, and where they sleep.  The
+	 * lock itself is kernel state (an OFD lock), not shared memory. */
+	_Atomic uint32_t commit_waiting;
+	sem_t commit_wake;
 
 	/* Readers set their bit before sleeping; the writer clears and posts. */
 	alignas(CACHELINE) _Atomic uint32_t readers_waiting;
 
 	struct reader_slot readers[SHMCAT_MAX_READERS];
 	struct writer_slot writers[SHMCAT_MAX_WRITERS];
+
+	/* Stream identity: written only by a writer starting a stream. */
+	alignas(CACHELINE) _Atomic uint64_t generation;
+	_Atomic uint64_t gen_start;
+	struct stream_end ends[GEN_HISTORY];
 };
 
 _Static_assert(sizeof(struct shared) <= SHMCAT_HDR_SIZE, "header overflows");
+
+/* The layout of shmcat(7), version 2: any change here is a new version. */
+#define AT(f, off) _Static_assert(offsetof(struct shared, f) == (off), #f)
+AT(magic, 0); AT(version, 8); AT(header_size, 12); AT(capacity, 16);
+AT(object_size, 24); AT(created_sec, 32); AT(creator_pid, 40);
+AT(max_readers, 44); AT(max_writers, 48); AT(record_mode, 52);
+AT(sem_size, 56); AT(reader_slot_size, 58); AT(writer_slot_size, 60);
+AT(shared_size, 62); AT(tail, 64); AT(floor, 128); AT(reserve_end, 136);
+AT(writer_events, 144); AT(stream_flags, 152); AT(writer_pid, 156);
+AT(writer_waiting, 160); AT(writer_sleeps, 168); AT(space, 176);
+AT(commit_waiting, 208); AT(commit_wake, 216); AT(readers_waiting, 256);
+AT(readers, 320); AT(writers, 3392); AT(generation, 4416);
+AT(gen_start, 4424); AT(ends, 4432);
+#undef AT
+#define AT(f, off) _Static_assert(offsetof(struct reader_slot, f) == (off), #f)
+AT(pos, 0); AT(kind, 64); AT(pid, 68); AT(sleeps, 72); AT(skipped, 80);
+AT(name, 88); AT(wake, 120);
+#undef AT
+_Static_assert(sizeof(sem_t) == 32, "sem_t of 32 bytes (shmcat(7))");
+_Static_assert(sizeof(struct reader_slot) == 192, "reader slot size");
+_Static_assert(sizeof(struct writer_slot) == 64, "writer slot size");
+_Static_assert(sizeof(struct shared) <= UINT16_MAX, "shared_size field");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
+    "only lock-free atomics work between processes");
 
 /* A process's handle: pointers into the mapping plus private caches. */
 struct shmcat_ring {
@@ -162,8 +202,11 @@ struct shmcat_ring {
 	void *log_ctx;
 	const volatile int *interrupt;
 	int attach_timeout_ms; /* record writer: see shmcat_opts */
-	void *robust_links[2]; /* record writer: see record.c */
 	struct shmcat_ring *next, *prev; /* this process's open handles */
+	int rdonly;	     /* inspection: mapped and opened read-only */
+	unsigned trust;	     /* SHMCAT_O_TRUST_* */
+	uid_t trust_uid;
+	gid_t trust_gid;
 	char name[SHMCAT_NAME_MAX + 1];
 };
 
@@ -232,6 +275,7 @@ fd_above_stdio(int fd)
 
 /* name.c */
 int shm_object_name(const char *name, char *buf, size_t len);
+long safe_pid(int32_t pid); /* a pid read from the ring, made safe to print */
 
 /* lock.c */
 int lock_try(int fd, int byte, int exclusive);
@@ -245,6 +289,7 @@ int64_t now_ns(void);
 int64_t deadline_of(int timeout_ms);
 int spin_until(struct shmcat_ring *r, int (*ready)(struct shmcat_ring *));
 int sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline);
+void wake_one(sem_t *sem);
 void wake_readers(struct shared *sh);
 void wake_reader(struct shared *sh, int slot);
 void wake_writer(struct shared *sh);

@@ -17,10 +17,13 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "barrier.h"
 #include "shmcat_int.h"
@@ -45,42 +48,152 @@ deadline_of(int timeout_ms)
 }
 
 /*
- * A sem_t lives in the shared header, so a peer can scribble on it, and
- * glibc aborts the process when the futex call it derives from a garbage
- * sem_t fails.  glibc keeps the futex flags next to the count; they must
- * be what sem_init(sem, 1, 0) writes here.  A check of glibc's layout,
- * so only where we know it.
+ * The semaphores live in the shared header, where a peer can change any
+ * byte of them at any moment.  glibc's sem_clockwait() and sem_post()
+ * read the futex flags from the sem_t itself at the moment they use
+ * them, and abort the process ("The futex facility returned an
+ * unexpected error code") when the futex call they build from a
+ * scribbled flags word fails.  Checking the sem_t first cannot help: the
+ * peer changes it between our check and glibc's read.
+ *
+ * So on glibc we drive the semaphores ourselves, with glibc's own
+ * protocol on glibc's own layout (so a glibc process that calls
+ * sem_post() on them still wakes us, and the other way round), but with
+ * futex flags that come from us: FUTEX_WAIT_BITSET and FUTEX_WAKE on a
+ * shared futex, an absolute CLOCK_MONOTONIC deadline.  The only word we
+ * hand to the kernel is the count, at an address inside our mapping; any
+ * value in it is harmless to the kernel.  Every value we load is checked
+ * before we act on it: a count above SEM_VALUE_MAX, or a flags word other
+ * than the one sem_init(sem, 1, 0) writes, is a corrupt ring.
  */
-#if defined(__GLIBC__) && defined(__x86_64__)
+#if defined(__GLIBC__) && defined(__LP64__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 struct glibc_sem {
-	uint64_t data; /* count in the low 32 bits, waiters above */
-	int private;   /* futex flags */
+	_Atomic uint64_t data; /* count in the low 32 bits, waiters above */
+	_Atomic int private;   /* futex flags */
 	int pad;
 };
 _Static_assert(sizeof(struct glibc_sem) <= sizeof(sem_t), "sem_t layout");
+_Static_assert(offsetof(struct glibc_sem, data) == 0, "count first");
+
+#define SEM_WAITER (UINT64_C(1) << 32)
+
+/* The flags word of a sane process-shared semaphore, from a probe. */
+static int
+shared_flags(void)
+{
+	static _Atomic int flags = -1;
+	struct glibc_sem g;
+	sem_t probe;
+	int f = atomic_load_explicit(&flags, memory_order_relaxed);
+
+	if (f == -1) {
+		sem_init(&probe, 1, 0);
+		memcpy(&g, &probe, sizeof(g));
+		f = atomic_load_explicit(&g.private, memory_order_relaxed);
+		atomic_store_explicit(&flags, f, memory_order_relaxed);
+	}
+	return f;
+}
 
 static int
-sem_sane(sem_t *sem)
+sem_ok(struct glibc_sem *g, uint64_t d)
 {
-	struct glibc_sem g, ref;
-	sem_t probe;
+	return (uint32_t)d <= SEM_VALUE_MAX &&
+	    atomic_load_explicit(&g->private, memory_order_relaxed) ==
+	    shared_flags();
+}
 
-	sem_init(&probe, 1, 0); /* what a sane one looks like */
-	memcpy(&ref, &probe, sizeof(ref));
-	memcpy(&g, sem, sizeof(g));
-	return g.private == ref.private && (uint32_t)g.data <= SEM_VALUE_MAX;
+static int
+futex(_Atomic uint64_t *word, int op, uint32_t val, const struct timespec *ts)
+{
+	/* The count is the low half of data (little-endian). */
+	if (syscall(SYS_futex, (uint32_t *)(void *)word, op, val, ts, NULL,
+	    op == FUTEX_WAIT_BITSET ? FUTEX_BITSET_MATCH_ANY : 0) == 0)
+		return 0;
+	return -errno;
+}
+
+/* sem_clockwait(sem, CLOCK_MONOTONIC, until), checked at every step. */
+static int
+sem_sleep(sem_t *sem, const struct timespec *until, int64_t until_ns)
+{
+	struct glibc_sem *g = (struct glibc_sem *)(void *)sem;
+	uint64_t d = atomic_load(&g->data);
+	int rc;
+
+	while (sem_ok(g, d) && (uint32_t)d > 0)
+		if (atomic_compare_exchange_weak(&g->data, &d, d - 1))
+			return 0;
+	if (!sem_ok(g, d))
+		return -SHMCAT_ECORRUPT;
+	d = atomic_fetch_add(&g->data, SEM_WAITER) + SEM_WAITER;
+	for (;;) {
+		if (!sem_ok(g, d)) {
+			rc = -SHMCAT_ECORRUPT;
+			break;
+		}
+		if ((uint32_t)d > 0) {
+			if (atomic_compare_exchange_weak(&g->data, &d,
+			    d - 1 - SEM_WAITER))
+				return 0;
+			continue;
+		}
+		rc = futex(&g->data, FUTEX_WAIT_BITSET, 0, until);
+		if (rc == -EFAULT) { /* gone from under us: truncated? */
+			(void)atomic_load(&g->data); /* then SIGBUS says so */
+			rc = -SHMCAT_ECORRUPT;
+		}
+		if (rc != 0 && rc != -EAGAIN)
+			break;
+		/* A peer flipping the count could keep us here: bounded. */
+		if (now_ns() >= until_ns) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		d = atomic_load(&g->data);
+	}
+	atomic_fetch_sub(&g->data, SEM_WAITER);
+	return rc;
+}
+
+/* sem_post(sem); a semaphore that is not sane is left alone, and its
+ * sleeper finds it so at the end of its slice. */
+void
+wake_one(sem_t *sem)
+{
+	struct glibc_sem *g = (struct glibc_sem *)(void *)sem;
+	uint64_t d = atomic_load(&g->data);
+
+	do {
+		if (!sem_ok(g, d) || (uint32_t)d == SEM_VALUE_MAX)
+			return;
+	} while (!atomic_compare_exchange_weak(&g->data, &d, d + 1));
+	if (d >> 32 != 0)
+		(void)futex(&g->data, FUTEX_WAKE, 1, NULL);
 }
 #else
+/* Elsewhere glibc's layout is not known: plain POSIX calls, which a
+ * scribbled semaphore may make fail (or abort, in some C libraries). */
 static int
-sem_sane(sem_t *sem)
+sem_sleep(sem_t *sem, const struct timespec *until, int64_t until_ns)
 {
-	(void)sem;
-	return 1;
+	(void)until_ns;
+	if (sem_clockwait(sem, CLOCK_MONOTONIC, until) == 0)
+		return 0;
+	return errno == EINVAL ? -SHMCAT_ECORRUPT : -errno;
+}
+
+void
+wake_one(sem_t *sem)
+{
+	sem_post(sem);
 }
 #endif
 
 /* Sleep on sem for one slice or until the deadline.  0 when posted,
- * -ETIMEDOUT when the slice ran out, -EINTR on a signal. */
+ * -ETIMEDOUT when the slice ran out, -EINTR on a signal,
+ * -SHMCAT_ECORRUPT if the semaphore was scribbled on. */
 int
 sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline)
 {
@@ -91,14 +204,9 @@ sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline)
 		until = deadline;
 	ts.tv_sec = until / 1000000000;
 	ts.tv_nsec = until % 1000000000;
-	r->count.sleeps++;
 	if (r->interrupt && *r->interrupt)
 		return -EINTR;
-	if (!sem_sane(sem))
-		return -SHMCAT_ECORRUPT;
-	if (sem_clockwait(sem, CLOCK_MONOTONIC, &ts) == 0)
-		return 0;
-	return -errno;
+	return sem_sleep(sem, &ts, until);
 }
 
 int
@@ -121,15 +229,6 @@ spin_until(struct shmcat_ring *r, int (*ready)(struct shmcat_ring *))
 	return 0;
 }
 
-/* A scribbled semaphore is not posted; its sleeper wakes at the end of
- * its slice, finds it scribbled too and reports the corruption. */
-static void
-post(sem_t *sem)
-{
-	if (sem_sane(sem))
-		sem_post(sem);
-}
-
 void
 wake_readers(struct shared *sh)
 {
@@ -144,14 +243,14 @@ wake_readers(struct shared *sh)
 	    ((1u << SHMCAT_MAX_READERS) - 1);
 	for (i = 0; bits != 0; i++, bits >>= 1)
 		if (bits & 1)
-			post(&sh->readers[i].wake);
+			wake_one(&sh->readers[i].wake);
 }
 
 /* Wake one reader's sleeper whether or not it announced itself. */
 void
 wake_reader(struct shared *sh, int slot)
 {
-	post(&sh->readers[slot].wake);
+	wake_one(&sh->readers[slot].wake);
 }
 
 /* Wake a writer that sleeps on a full ring, but only once half the ring
@@ -164,7 +263,7 @@ wake_writer(struct shared *sh)
 {
 	fence_full(); /* (D): our pos store before their flag */
 	if (atomic_exchange(&sh->writer_waiting, 0))
-		post(&sh->space);
+		wake_one(&sh->space);
 }
 
 void
@@ -178,5 +277,5 @@ wake_writer_if_room(struct shmcat_ring *r)
 	if (r->seen_tail - r->pos > r->cap / 2)
 		return;
 	if (atomic_exchange(&sh->writer_waiting, 0))
-		post(&sh->space);
+		wake_one(&sh->space);
 }

@@ -1,9 +1,9 @@
 /*
- * record.c - writers: attach, detach, stale-ring recovery, whole records.
+ * writer.c - writers: attach, detach, stale-ring recovery, whole records.
  *
  * A bytes writer holds LOCK_WRITER exclusively: one at a time.  Record
  * writers (--lines, --null) hold it shared and serialise their commits
- * with a robust process-shared mutex; a record is copied in whole before
+ * with an OFD lock on LOCK_COMMIT; a record is copied in whole before
  * tail moves, so a writer that dies mid-record leaves nothing of it.
  *
  * writer_events counts attaches (high 32 bits) and active writers (low
@@ -11,6 +11,7 @@
  * "active > 0 and nobody holds LOCK_WRITER" means a writer died.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "shmcat_int.h"
 
 #define EVENT_ATTACH ((UINT64_C(1) << 32) + 1)
+#define DETACH_LOCK_MS 1000
 
 static uint32_t
 wanted_mode(const struct shmcat_ring *r)
@@ -35,80 +37,56 @@ records(const struct shmcat_ring *r)
 }
 
 /*
- * glibc links a robust mutex into its holder's robust list through two
- * pointers stored in the mutex itself -- here, in shared memory a peer
- * can scribble on -- and follows them on unlock.  Keep our own copy
- * while we hold the lock and put it back before unlocking.
+ * The commit lock is an OFD lock on byte LOCK_COMMIT: kernel state, so a
+ * peer can neither corrupt it nor steer our writes through it, and the
+ * kernel releases it when its holder dies (a record is copied in whole
+ * before tail moves, so a dead holder left nothing half-done).
+ *
+ * F_OFD_SETLKW is not used: it has no timeout, and a signal that arrives
+ * between our look at the interrupt flag and the call would leave us
+ * blocked for as long as the holder likes.  Instead we try the lock, and
+ * while it is busy we count ourselves in commit_waiting and sleep on
+ * commit_wake, which the unlocker posts when it sees a waiter -- the
+ * same Dekker handshake and the same 200 ms slices as every other wait,
+ * so the deadline and the interrupt flag are honoured, and a lost or
+ * scribbled wake-up costs at most one slice.
  */
-#if defined(__GLIBC__) && defined(__x86_64__)
-static void
-save_robust_links(struct shmcat_ring *r)
-{
-	memcpy(r->robust_links, &r->sh->commit_lock.__data.__list,
-	    sizeof(r->sh->commit_lock.__data.__list));
-}
-
-static void
-restore_robust_links(struct shmcat_ring *r)
-{
-	memcpy(&r->sh->commit_lock.__data.__list, r->robust_links,
-	    sizeof(r->sh->commit_lock.__data.__list));
-}
-#else
-static void save_robust_links(struct shmcat_ring *r) { (void)r; }
-static void restore_robust_links(struct shmcat_ring *r) { (void)r; }
-#endif
-
-/* Take the commit lock, in slices so the deadline and the caller's
- * interrupt flag are honoured (a signal does not end a mutex wait).  A
- * holder that died left nothing half-done: tail only moves after a
- * whole record is in place.  A lock that is held while no other writer
- * lives, or that glibc rejects, was scribbled on: the ring is corrupt. */
 static int
 commit_lock_until(struct shmcat_ring *r, int64_t deadline)
 {
-	struct timespec ts;
-	int64_t until;
-	int rc;
+	struct shared *sh = r->sh;
+	int rc, got, tries;
 
-	for (;;) {
+	for (tries = 0;; tries++) {
+		if ((rc = lock_try(r->fd, LOCK_COMMIT, 1)) != -EAGAIN)
+			return rc;
+		if (tries < 8) { /* the holder is usually about to let go */
+			sched_yield();
+			continue;
+		}
 		if (r->interrupt && *r->interrupt)
 			return -EINTR;
-		until = now_ns() + 200000000;
-		if (deadline >= 0 && deadline < until)
-			until = deadline;
-		ts.tv_sec = until / 1000000000;
-		ts.tv_nsec = until % 1000000000;
-		rc = pthread_mutex_clocklock(&r->sh->commit_lock,
-		    CLOCK_MONOTONIC, &ts);
-		if (rc != ETIMEDOUT)
-			break;
 		if (deadline >= 0 && now_ns() >= deadline)
 			return -ETIMEDOUT;
-		if (lock_held_by_other(r->fd, LOCK_WRITER, 1) == 0)
-			return -SHMCAT_ECORRUPT;
+		atomic_fetch_add(&sh->commit_waiting, 1);
+		fence_full(); /* our count before our second look */
+		if ((got = lock_try(r->fd, LOCK_COMMIT, 1)) == -EAGAIN)
+			rc = sleep_on(r, &sh->commit_wake, deadline);
+		atomic_fetch_sub(&sh->commit_waiting, 1);
+		if (got != -EAGAIN)
+			return got;
+		if (rc == -EINTR || rc == -SHMCAT_ECORRUPT)
+			return rc;
 	}
-	if (rc == EOWNERDEAD) {
-		LOG(r, "commit lock: previous holder died, recovering");
-		pthread_mutex_consistent(&r->sh->commit_lock);
-		rc = 0;
-	}
-	if (rc == 0)
-		save_robust_links(r);
-	return rc == 0 ? 0 : -SHMCAT_ECORRUPT;
-}
-
-static int
-commit_lock(struct shmcat_ring *r)
-{
-	return commit_lock_until(r, -1);
 }
 
 static void
 commit_unlock(struct shmcat_ring *r)
 {
-	restore_robust_links(r);
-	pthread_mutex_unlock(&r->sh->commit_lock);
+	lock_release(r->fd, LOCK_COMMIT);
+	fence_full(); /* the release before our look at the waiters */
+	if (atomic_load(&r->sh->commit_waiting) != 0)
+		wake_one(&r->sh->commit_wake);
 }
 
 /* Unread bytes for cursors that live or persist, or -SHMCAT_ECORRUPT.
@@ -267,7 +245,7 @@ writer_attach(struct shmcat_ring *r, struct shmcat_error *err)
 		uint32_t mode = atomic_load(&r->sh->record_mode);
 
 		if (err)
-			err->pid = atomic_load(&r->sh->writer_pid);
+			err->pid = safe_pid(atomic_load(&r->sh->writer_pid));
 		rc = mode != MODE_UNSET && mode != wanted_mode(r) ?
 		    -SHMCAT_EMODE : -SHMCAT_EBUSY;
 	}
@@ -292,7 +270,10 @@ writer_detach(struct shmcat_ring *r, enum shmcat_end how)
 {
 	struct shared *sh = r->sh;
 	uint64_t ev;
-	int locked = records(r) && commit_lock(r) == 0;
+	/* Bounded: a peer may hold the lock for ever, and without it we
+	 * only risk what an interrupted writer risks (see below). */
+	int locked = records(r) &&
+	    commit_lock_until(r, deadline_of(DETACH_LOCK_MS)) == 0;
 
 	if (how == SHMCAT_INTERRUPTED || how == SHMCAT_ABANDON ||
 	    how == SHMCAT_HANGUP)
@@ -431,6 +412,7 @@ shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 			return 0;
 		}
 		LOG(r, "sem_wait: ring full, sleeping");
+		r->count.sleeps++;
 		rc = sleep_on(r, &sh->space, deadline);
 		atomic_store(&sh->writer_waiting, 0);
 		atomic_fetch_add(&sh->writer_sleeps, 1);

@@ -2,6 +2,7 @@
  * for library errors. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,20 @@ exit_code_for(int code, int attached)
 	}
 }
 
+/* Name the owner of a ring we refused, and the option that trusts it. */
+static void
+report_owner(const char *ring, const struct shmcat_error *err)
+{
+	struct passwd *pw = getpwuid(err->uid);
+
+	if (pw && shmcat_valid_name(pw->pw_name))
+		warnx_ring(ring, "ring is owned by %s (uid %ld); pass --owner=%s "
+		    "to share it", pw->pw_name, (long)err->uid, pw->pw_name);
+	else
+		warnx_ring(ring, "ring is owned by uid %ld; pass --owner=%ld to "
+		    "share it", (long)err->uid, (long)err->uid);
+}
+
 int
 report_open_error(const char *ring, const struct shmcat_error *err)
 {
@@ -89,6 +104,9 @@ report_open_error(const char *ring, const struct shmcat_error *err)
 		break;
 	case EAGAIN:
 		warnx_ring(ring, "the other writers are busy (--nonblock)");
+		break;
+	case SHMCAT_EOWNER:
+		report_owner(ring, err);
 		break;
 	case EINVAL:
 		if (strcmp(err->call, "name") == 0) {

@@ -1,10 +1,63 @@
 /* options.c - the options both filters take, parsed once. */
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "tool.h"
+
+/* A decimal id, as getpwnam and getgrnam's fallback. */
+static int
+parse_id(const char *s, unsigned long *id)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	*id = strtoul(s, &end, 10);
+	/* (uid_t)-1 means "no change" to chown(2): never an owner. */
+	return errno || *end != '\0' || *id >= UINT32_MAX ? -1 : 0;
+}
+
+/*
+ * --owner=USER and --group=GROUP: whom to trust besides ourselves.  A
+ * name or a number; a name that does not resolve is an error, so a typo
+ * can only refuse a ring, never trust someone by accident.
+ */
+static int
+parse_trust(int c, const char *arg, struct tool_opts *t)
+{
+	const char *what = c == OPT_OWNER ? "user" : "group";
+	struct passwd *pw;
+	struct group *gr;
+	unsigned long id;
+
+	if (arg[0] == '\0') {
+		warnx_ring(NULL, "invalid %s '': give a name or a number", what);
+		return -1;
+	}
+	if (c == OPT_OWNER && (pw = getpwnam(arg)) != NULL)
+		id = pw->pw_uid;
+	else if (c == OPT_GROUP && (gr = getgrnam(arg)) != NULL)
+		id = gr->gr_gid;
+	else if (parse_id(arg, &id) != 0) {
+		warnx_ring(NULL, "unknown %s '%s'", what, arg);
+		return -1;
+	}
+	if (c == OPT_OWNER) {
+		t->lib.trust_uid = (uid_t)id;
+		t->lib.flags |= SHMCAT_O_TRUST_UID;
+	} else {
+		t->lib.trust_gid = (gid_t)id;
+		t->lib.flags |= SHMCAT_O_TRUST_GID;
+	}
+	return 1;
+}
 
 /* Options both filters take; 1 if c was one, 0 if not, -1 if invalid. */
 static int
@@ -40,6 +93,9 @@ common_option(int c, const char *arg, struct tool_opts *t)
 	case 'f':
 		t->lib.flags |= SHMCAT_O_FORCE;
 		return 1;
+	case OPT_OWNER:
+	case OPT_GROUP:
+		return parse_trust(c, arg, t);
 	case 'p':
 		t->progress = 1;
 		return 1;

@@ -10,7 +10,8 @@
 #include "tool.h"
 
 static const char usage_text[] =
-    "usage: shmcat-in [-fklnpv0] [-m mode] [-s size] [-t seconds] [--stats] ring\n";
+    "usage: shmcat-in [-fklnpv0] [-m mode] [-s size] [-t seconds] [--stats]\n"
+    "                 [--owner=user] [--group=group] ring\n";
 
 static const char help_text[] =
     "Copy standard input into the shared-memory ring RING (/dev/shm/shmcat.RING).\n"
@@ -20,6 +21,8 @@ static const char help_text[] =
     "  -t, --timeout=SECONDS give up waiting for space after SECONDS (exit 4)\n"
     "  -n, --nonblock        never wait: exit 4 if the ring is full\n"
     "  -f, --force           replace a stale ring or an object that is not a ring\n"
+    "      --owner=USER      also attach to rings USER owns (default: only ours)\n"
+    "      --group=GROUP     also attach to rings of group GROUP\n"
     "  -l, --lines           newline-terminated records; several writers may share\n"
     "  -0, --null            NUL-terminated records\n"
     "  -k, --keep-open       leave without ending the stream\n"

@@ -11,7 +11,8 @@
 
 static const char usage_text[] =
     "usage: shmcat-out [-fnpv] [-m mode] [-r name] [-s size] [-t seconds]\n"
-    "                  [--hangup] [--new] [--stats] [--tap] ring\n";
+    "                  [--hangup] [--new] [--stats] [--tap]\n"
+    "                  [--owner=user] [--group=group] ring\n";
 
 static const char help_text[] =
     "Copy the shared-memory ring RING (/dev/shm/shmcat.RING) to standard output.\n"
@@ -21,6 +22,8 @@ static const char help_text[] =
     "  -t, --timeout=SECONDS give up waiting for data after SECONDS (exit 4)\n"
     "  -n, --nonblock        never wait: exit 4 if the ring is empty\n"
     "  -f, --force           replace an object that is not a ring\n"
+    "      --owner=USER      also attach to rings USER owns (default: only ours)\n"
+    "      --group=GROUP     also attach to rings of group GROUP\n"
     "  -r, --reader=NAME     use the persistent cursor NAME\n"
     "      --tap             observe without ever holding the writer back\n"
     "      --new             start at new data, not the oldest byte kept\n"

@@ -82,11 +82,14 @@ print_kv(const char *name, const struct shmcat_status *st)
 static void
 print_human(const char *name, const struct shmcat_status *st)
 {
-	char when[64];
+	char when[64] = "unknown";
 	time_t t = (time_t)st->created_sec;
+	struct tm tm;
 	int i;
 
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+	/* created_sec is range-checked by the library; 0 is unknown. */
+	if (t > 0 && localtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	printf("ring %s: %s, %s records\n", name, st->state, st->record_mode);
 	printf("  capacity  %" PRIu64 " bytes, %" PRIu64 " buffered (%u%%)\n",
 	    st->capacity, st->buffered,

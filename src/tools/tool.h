@@ -53,7 +53,7 @@ struct tool_opts {
 	const char *ring;
 };
 
-enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP };
+enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP, OPT_OWNER, OPT_GROUP };
 
 /* The options both filters take, first and last in their tables (and in
  * the order of their man pages); common_option() handles them. */
@@ -62,7 +62,9 @@ enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP };
 	{"mode", required_argument, NULL, 'm'},                             \
 	{"timeout", required_argument, NULL, 't'},                          \
 	{"nonblock", no_argument, NULL, 'n'},                               \
-	{"force", no_argument, NULL, 'f'}
+	{"force", no_argument, NULL, 'f'},                                  \
+	{"owner", required_argument, NULL, OPT_OWNER},                      \
+	{"group", required_argument, NULL, OPT_GROUP}
 #define COMMON_LONGOPTS_TAIL                                                \
 	{"progress", no_argument, NULL, 'p'},                               \
 	{"stats", no_argument, NULL, OPT_STATS},                            \
