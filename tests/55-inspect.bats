@@ -103,7 +103,7 @@ teardown() {
 	tmux -S "$TMUX_SOCK" new-session -d -x 160 -y 10 \
 		"head -c 20M /dev/zero | timeout $TMO '$SHMCAT_IN' -p -s 4M '$R'; sleep 60"
 	wait_until ring_full "$R"
-	wait_until -t 10 _pane_matches "shmcat-in: $R: [0-9.]+ MiB +[0-9.]+ [KMG]?i?B/s +ring +100% full"
+	wait_until -t 2 _pane_matches "shmcat-in: $R: [0-9.]+ MiB +[0-9]+:[0-9]{2}:[0-9]{2} +[0-9.]+ [KMG]?i?B/s +ring +100% full"
 	spawn "$SHMCAT_OUT" "$R" >/dev/null
 	assert_job "$BG_PID" 0 "reader"
 }

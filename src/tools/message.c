@@ -11,6 +11,16 @@
 #include "tool.h"
 
 const char *progname = "shmcat";
+int progress_shown;
+
+/* A message goes on a line of its own, not over the progress line. */
+static void
+end_progress_line(void)
+{
+	if (progress_shown)
+		fputc('\n', stderr);
+	progress_shown = 0;
+}
 
 /* First thing in main: before anything is opened, and before anything
  * is printed (io.c). */
@@ -29,6 +39,7 @@ warnx_ring(const char *ring, const char *fmt, ...)
 {
 	va_list ap;
 
+	end_progress_line();
 	fprintf(stderr, "%s: ", progname);
 	if (ring)
 		fprintf(stderr, "%s: ", ring);
@@ -124,6 +135,7 @@ vlog(void *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
+	end_progress_line();
 	fprintf(stderr, "%s: %s: ", progname, (const char *)ctx);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -104,8 +104,11 @@ look_around(struct writer *w)
 		fail_wait(w, -SHMCAT_EHANGUP);
 }
 
-/* Wait until read(2) of stdin would not block, looking around every
- * IDLE_CHECK_MS and after a signal. */
+/* Wait until read(2) of stdin would not block, looking around (and
+ * redrawing --progress) every IDLE_CHECK_MS and after a signal.  Stdin
+ * may come with O_NONBLOCK set, a flag of the open file shared with the
+ * producer: if read(2) still says EAGAIN (someone else took the bytes),
+ * we come back here rather than fail or spin. */
 static void
 wait_input(struct writer *w)
 {
@@ -113,6 +116,7 @@ wait_input(struct writer *w)
 
 	do {
 		look_around(w);
+		meter_tick(&w->f.meter);
 		rc = wait_fd(STDIN_FILENO, POLLIN, IDLE_CHECK_MS);
 	} while (rc == 0 || rc == -EINTR);
 }
@@ -137,8 +141,8 @@ copy_bytes(struct writer *w)
 		}
 		wait_input(w);
 		got = read(STDIN_FILENO, p, n < CHUNK ? n : CHUNK);
-		if (got < 0 && errno == EINTR)
-			continue;
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue; /* EAGAIN: see wait_input */
 		if (got < 0) {
 			warnx_ring(w->f.opt.ring, "read: %s", strerror(errno));
 			finish(w, SHMCAT_ABANDON, EXIT_IO);
@@ -200,8 +204,8 @@ copy_records(struct writer *w, char sep)
 	for (;;) {
 		wait_input(w);
 		got = read(STDIN_FILENO, buf + len, size - len);
-		if (got < 0 && errno == EINTR)
-			continue;
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue; /* EAGAIN: see wait_input */
 		if (got < 0) {
 			warnx_ring(w->f.opt.ring, "read: %s", strerror(errno));
 			finish(w, SHMCAT_ABANDON, EXIT_IO);

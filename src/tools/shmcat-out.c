@@ -167,7 +167,7 @@ copy_out(struct reader *r)
 			wait_for_data(r);
 			continue;
 		}
-		put = write(STDOUT_FILENO, p, n < CHUNK ? n : CHUNK);
+		put = filter_write(&r->f, p, n < CHUNK ? n : CHUNK);
 		if (put < 0 && errno == EINTR)
 			continue;
 		if (put < 0 && errno == EPIPE)
@@ -189,7 +189,7 @@ write_all(struct reader *r, const char *buf, size_t len)
 	while (len > 0) {
 		if (caught_signal)
 			finish(r, SHMCAT_END, 0);
-		put = write(STDOUT_FILENO, buf, len);
+		put = filter_write(&r->f, buf, len);
 		if (put < 0 && errno == EINTR)
 			continue;
 		if (put < 0 && errno == EPIPE)

@@ -33,6 +33,7 @@ enum {
 
 /* message.c */
 extern const char *progname;
+extern int progress_shown; /* a --progress line is on screen, unended */
 void tool_init(const char *name, char **argv);
 void warnx_ring(const char *ring, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -112,6 +113,7 @@ struct meter {
 void meter_start(struct meter *m, struct shmcat_ring *r, const char *verb,
     int progress);
 void meter_tick(struct meter *m);
+void meter_end(struct meter *m);
 int meter_wait(struct meter *m, int (*wait)(struct shmcat_ring *, int),
     int timeout_ms);
 void meter_stats(struct meter *m);
@@ -125,5 +127,6 @@ struct filter {
 int filter_start(struct filter *f, int stdio_fd, const char *verb);
 void filter_exit(struct filter *f, enum shmcat_end how, int status)
     __attribute__((noreturn));
+ssize_t filter_write(struct filter *f, const void *buf, size_t n);
 
 #endif
