@@ -82,3 +82,52 @@ assert_ticking() {
 	assert_same_file "$T/out" "$T/in"
 	assert_no_ring "$R"
 }
+
+###################
+#  strict numbers #
+###################
+
+# re_quote STRING: STRING as an ERE that matches it literally.
+re_quote() {
+	sed 's/[][\\.^$*+?(){}|/]/\\&/g' <<<"$1"
+}
+
+@test "-t takes decimal seconds only; anything else is exit 2 naming the form" {
+	local bad
+	for bad in 0x10 ' 1' '1 ' +1 -1 1e3 inf nan .5 1. '' 1,5 2073601 99999999999999999999; do
+		run -2 --separate-stderr tmo "$SHMCAT_OUT" -n -t "$bad" "$R"
+		assert_stderr "^shmcat-out: invalid timeout '$(re_quote "$bad")': decimal seconds: digits with an optional fraction, like 2 or 0\.5, at most 2073600$"
+		run -2 --separate-stderr tmo "$SHMCAT_IN" "--timeout=$bad" "$R" </dev/null
+		assert_stderr "^shmcat-in: invalid timeout '$(re_quote "$bad")': decimal seconds"
+	done
+	assert_no_ring "$R"
+	# The forms documented work.
+	run -4 --separate-stderr tmo "$SHMCAT_OUT" -t 0.25 -s 4K "$R"
+	assert_stderr "timed out waiting for data"
+	run -4 --separate-stderr tmo "$SHMCAT_OUT" -t 0 "$R"
+	assert_no_ring "$R"
+}
+
+@test "-s takes the documented size forms only; anything else is exit 2 naming them" {
+	local bad
+	for bad in 0x1000 ' 4K' '4K ' +4K -4K 4k 4KB 4Ki 4B 4kib 4T 1e3 0 0K '' K 65G 68719476737 99999999999999999999K; do
+		run -2 --separate-stderr tmo "$SHMCAT_IN" -s "$bad" "$R" </dev/null
+		assert_stderr "^shmcat-in: invalid size '$(re_quote "$bad")': digits with an optional suffix K, M, G \\(or KiB, MiB, GiB\\), powers of 1024, from 1 to 64G$"
+	done
+	assert_no_ring "$R"
+	local size cap
+	for size in 8192:8192 12K:12288 3KiB:4096 1M:1048576 2MiB:2097152; do
+		echo x | tmo "$SHMCAT_IN" -s "${size%%:*}" "$R"
+		assert_equal "$(ring_kv "$R" capacity)" "${size#*:}" "capacity for -s ${size%%:*}"
+		run -0 tmo "$SHMCAT_OUT" "$R"
+	done
+}
+
+@test "-m takes 1 to 4 octal digits only" {
+	local bad
+	for bad in ' 600' +600 0x180 800 1000 0 00000600 ''; do
+		run -2 --separate-stderr tmo "$SHMCAT_IN" -m "$bad" "$R" </dev/null
+		assert_stderr "^shmcat-in: invalid mode '$(re_quote "$bad")': octal, like 0600"
+	done
+	assert_no_ring "$R"
+}

@@ -16,7 +16,8 @@ static const char usage_text[] =
 static const char help_text[] =
     "Copy standard input into the shared-memory ring RING (/dev/shm/shmcat.RING).\n"
     "\n"
-    "  -s, --size=SIZE       capacity of a new ring (K, M, G suffixes; default 4M)\n"
+    "  -s, --size=SIZE       capacity of a new ring (default 4M); SIZE is digits\n"
+    "                        with an optional K, M, G, KiB, MiB or GiB\n"
     "  -m, --mode=MODE       octal permissions of a new ring (default 0600)\n"
     "  -t, --timeout=SECONDS give up waiting for space after SECONDS (exit 4)\n"
     "  -n, --nonblock        never wait: exit 4 if the ring is full\n"

@@ -17,7 +17,8 @@ static const char usage_text[] =
 static const char help_text[] =
     "Copy the shared-memory ring RING (/dev/shm/shmcat.RING) to standard output.\n"
     "\n"
-    "  -s, --size=SIZE       capacity if this reader creates the ring (default 4M)\n"
+    "  -s, --size=SIZE       capacity if this reader creates the ring (default 4M);\n"
+    "                        SIZE is digits with an optional K, M, G, KiB, MiB, GiB\n"
     "  -m, --mode=MODE       octal permissions of a new ring (default 0600)\n"
     "  -t, --timeout=SECONDS give up waiting for data after SECONDS (exit 4)\n"
     "  -n, --nonblock        never wait: exit 4 if the ring is empty\n"

@@ -42,6 +42,7 @@ int report_open_error(const char *ring, const struct shmcat_error *err);
 void vlog(void *ctx, const char *fmt, ...);
 
 /* parse.c */
+#define TIMEOUT_MAX 2073600 /* seconds (24 days): fits an int of ms */
 int parse_size(const char *s, size_t *out);
 int parse_timeout(const char *s, int *ms);
 int parse_mode(const char *s, mode_t *mode);
