@@ -131,3 +131,74 @@ re_quote() {
 	done
 	assert_no_ring "$R"
 }
+
+########################
+#  non-blocking pipes  #
+########################
+
+# python3 -c "$NB" FD CMD...: run CMD with O_NONBLOCK set on its
+# descriptor FD, as a program sharing the pipe (node, python, ...) may
+# leave it: the flag belongs to the open file, not to one process.
+NB='import fcntl, os, sys
+fd = int(sys.argv[1])
+fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+os.execv(sys.argv[2], sys.argv[2:])'
+
+# cpu_ticks PID: user + system time of PID so far, in clock ticks.
+cpu_ticks() {
+	local st
+	st=$(cat "/proc/$1/stat")
+	st=${st##*) }
+	read -r -a f <<<"$st"
+	echo $((f[11] + f[12]))
+}
+
+_sleeping() { [[ $(cat "/proc/$1/stat" 2>/dev/null) =~ \)\ S ]]; }
+
+# assert_idle PID: PID waits without spinning: asleep, and using at
+# most 10 ticks (0.1 s) of CPU over one second.
+assert_idle() {
+	local t0
+	wait_until _sleeping "$1"
+	t0=$(cpu_ticks "$1")
+	sleep 1 # a window to measure CPU use over, not a synchronisation
+	pid_alive "$1" || _fail "pid $1 is gone"
+	(($(cpu_ticks "$1") - t0 <= 10)) ||
+	    _fail "pid $1 spins" "expected: at most 10 ticks in 1 s" \
+		"actual:   $(($(cpu_ticks "$1") - t0))"
+}
+
+@test "O_NONBLOCK stdin: shmcat-in waits in poll for a paused producer" {
+	feed_open
+	spawn python3 -c "$NB" 0 "$SHMCAT_IN" -s 64K "$R" <"$FEED"
+	local writer=$BG_PID wpid
+	wpid=$(child_of "$writer")
+	seq 1 1000 >"$T/in1"
+	seq 1001 2000 >"$T/in2"
+	feed "$T/in1"
+	wait_until ring_is "$R" buffered 3893
+	assert_idle "$wpid"
+	feed "$T/in2"
+	feed_close
+	assert_job "$writer" 0 "shmcat-in"
+	run_file "$T/out" "$SHMCAT_OUT" "$R"
+	assert_status "$status" 0 "shmcat-out"
+	assert_same_file "$T/out" <(cat "$T/in1" "$T/in2")
+}
+
+@test "O_NONBLOCK stdout: shmcat-out waits in poll for a slow consumer" {
+	head -c 8M /dev/urandom >"$T/in"
+	spawn "$SHMCAT_IN" -s 1M "$R" <"$T/in"
+	local writer=$BG_PID
+	spawn bash -c 'python3 -c "$5" 1 "$1" "$2" |
+		{ while [[ ! -e $3 ]]; do sleep 0.02; done; exec cat; } >"$4"' \
+		_ "$SHMCAT_OUT" "$R" "$T/go" "$T/out" "$NB"
+	local reader=$BG_PID rpid
+	rpid=$(pid_named "$reader" shmcat-out)
+	wait_until ring_full "$R"
+	assert_idle "$rpid"
+	touch "$T/go"
+	assert_job "$reader" 0 "shmcat-out | cat"
+	assert_job "$writer" 0 "shmcat-in"
+	assert_same_file "$T/out" "$T/in"
+}
