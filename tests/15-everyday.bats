@@ -8,8 +8,16 @@ load test_helper
 setup_file() { shmcat_setup_file; }
 setup() { shmcat_setup; }
 teardown() {
+	local rc=0
 	[[ -n ${TMUX_SOCK:-} ]] && tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+	# shmcat_teardown removes files only; a directory test leaves its own.
+	if [[ -d $SHMDIR/shmcat.$R && ! -L $SHMDIR/shmcat.$R ]]; then
+		rm -rf "$SHMDIR/shmcat.$R"
+		echo "# test left a directory in $SHMDIR: shmcat.$R" >&2
+		rc=1
+	fi
 	shmcat_teardown
+	return "$rc"
 }
 
 ##############
@@ -201,4 +209,67 @@ assert_idle() {
 	assert_job "$reader" 0 "shmcat-out | cat"
 	assert_job "$writer" 0 "shmcat-in"
 	assert_same_file "$T/out" "$T/in"
+}
+
+###################################
+#  odd objects at a ring's name   #
+###################################
+
+# make_odd KIND PATH: put a KIND at PATH.
+make_odd() {
+	case $1 in
+	directory) mkdir "$2" ;;
+	FIFO) mkfifo "$2" ;;
+	socket) python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$2" ;;
+	"character device") mknod "$2" c 1 3 ;; # /dev/null's numbers
+	"symbolic link") ln -s "$T/target" "$2" ;;
+	esac
+}
+
+@test "odd objects at a ring's name are named, left alone, and rm -f removes them" {
+	local kind path=$SHMDIR/shmcat.$R prog
+	echo precious >"$T/target"
+	for kind in directory FIFO socket "character device" "symbolic link"; do
+		if [[ $kind == "character device" ]] && (($(id -u) != 0)); then
+			continue # mknod needs root; the other kinds still run
+		fi
+		make_odd "$kind" "$path"
+		for prog in "$SHMCAT status" "$SHMCAT_OUT -n" "$SHMCAT_IN"; do
+			run -2 --separate-stderr tmo $prog "$R" </dev/null
+			assert_stderr "^shmcat(-in|-out)?: $R: $path is a $kind, not a shmcat ring; left untouched"
+		done
+		run -2 --separate-stderr tmo "$SHMCAT" rm "$R"
+		assert_stderr "^shmcat: $R: $path is a $kind, not a shmcat ring; left untouched \\(use -f to remove it\\)$"
+		[[ -e $path || -L $path ]] || _fail "rm without -f removed the $kind"
+		run -0 --separate-stderr tmo "$SHMCAT" list
+		assert_match "$output" "$R +\\(not a shmcat ring\\)" "list"
+		run -0 --separate-stderr tmo "$SHMCAT" rm -f "$R"
+		[[ ! -e $path && ! -L $path ]] || _fail "rm -f left the $kind"
+	done
+	# A symbolic link is removed itself, never its target.
+	assert_equal "$(cat "$T/target")" precious "the link's target"
+}
+
+@test "rm -f removes an empty directory, never a full one" {
+	local path=$SHMDIR/shmcat.$R
+	mkdir "$path"
+	touch "$path/keep"
+	run -2 --separate-stderr tmo "$SHMCAT" rm -f "$R"
+	assert_stderr "^shmcat: $R: $path is a directory, not a shmcat ring, and not empty: remove it by hand$"
+	[[ -e $path/keep ]] || _fail "rm -f emptied the directory"
+	run -2 --separate-stderr tmo "$SHMCAT_IN" -f "$R" </dev/null
+	assert_stderr "^shmcat-in: $R: $path is a directory, not a shmcat ring, and not empty: remove it by hand$"
+	rm "$path/keep"
+	echo data | tmo "$SHMCAT_IN" -f "$R"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" data
+}
+
+@test "status and rm of a missing ring say there is no such ring" {
+	run -2 --separate-stderr tmo "$SHMCAT" rm "$R"
+	assert_stderr "^shmcat: $R: no such ring$"
+	run -2 --separate-stderr tmo "$SHMCAT" rm -f "$R"
+	assert_stderr "^shmcat: $R: no such ring$"
+	run -2 --separate-stderr tmo "$SHMCAT" status "$R"
+	assert_stderr "^shmcat: $R: no such ring$"
 }

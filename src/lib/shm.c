@@ -221,11 +221,20 @@ trusted(const struct shmcat_ring *r, const struct stat *st)
 static int
 attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 {
-	char obj[SHMCAT_NAME_MAX + 16];
+	char obj[SHMCAT_NAME_MAX + 16], path[SHMCAT_PATH_MAX];
 	struct shared *sh, id;
 	struct stat st;
 	int rc;
 
+	/* Only a regular file can be a ring.  Look before opening: opening
+	 * a FIFO, a socket or a device node is at best an odd error and at
+	 * worst has side effects; a directory or a symlink (shm_open uses
+	 * O_NOFOLLOW) gives a puzzling errno.  fstat below closes the race. */
+	shmcat_path(r->name, path, sizeof(path));
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? -ENOENT : fail(err, "lstat", -errno);
+	if (!S_ISREG(st.st_mode))
+		return fail(err, "type", -SHMCAT_ENOTRING);
 	shm_object_name(r->name, obj, sizeof(obj));
 	r->fd = fd_above_stdio(shm_open(obj,
 	    (r->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0));
@@ -235,6 +244,8 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 		return errno == ENOENT ? -ENOENT : fail(err, "shm_open", -errno);
 	if (fstat(r->fd, &st) != 0)
 		return fail(err, "fstat", -errno);
+	if (!S_ISREG(st.st_mode))
+		return fail(err, "type", -SHMCAT_ENOTRING);
 	LOG(r, "fstat: owner uid %ld gid %ld mode %04o", (long)st.st_uid,
 	    (long)st.st_gid, (unsigned)st.st_mode & 07777);
 	if (!trusted(r, &st)) {
@@ -273,7 +284,7 @@ still_published(struct shmcat_ring *r)
 	shmcat_path(r->name, path, sizeof(path));
 	if (fstat(r->fd, &a) != 0)
 		return -errno;
-	if (stat(path, &b) != 0)
+	if (lstat(path, &b) != 0)
 		return errno == ENOENT ? 0 : -errno;
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
@@ -370,16 +381,34 @@ release_handle(struct shmcat_ring *r)
 	free(r);
 }
 
+/* Remove whatever sits at a ring's name, under --force: unlink(2) takes
+ * a file, FIFO, socket, device node or symlink (the link, never its
+ * target); an empty directory takes rmdir(2); a full one stays
+ * (-ENOTEMPTY): its contents are nobody's ring. */
+static int
+remove_name(const char *name)
+{
+	char path[SHMCAT_PATH_MAX];
+
+	shmcat_path(name, path, sizeof(path));
+	if (unlink(path) == 0)
+		return 0;
+	if (errno == EISDIR && rmdir(path) == 0)
+		return 0;
+	return -errno;
+}
+
 /* Remove a bad object under --force, so a fresh ring can take its name. */
 static int
 force_replace(struct shmcat_ring *r, int why)
 {
-	char obj[SHMCAT_NAME_MAX + 16];
+	int rc;
 
-	shm_object_name(r->name, obj, sizeof(obj));
-	LOG(r, "--force: replacing %s (%s)", obj, shmcat_strerror(why));
+	LOG(r, "--force: replacing " SHMCAT_PREFIX "%s (%s)", r->name,
+	    shmcat_strerror(why));
 	unmap_ring(r);
-	return shm_unlink(obj) == 0 || errno == ENOENT ? 0 : -errno;
+	rc = remove_name(r->name);
+	return rc == -ENOENT ? 0 : rc;
 }
 
 static int
@@ -572,7 +601,6 @@ shmcat_remove(const char *name, int force, struct shmcat_error *err)
 {
 	struct shmcat_opts o = {.role = SHMCAT_INSPECT, .flags = O_REMOVING};
 	struct shmcat_ring *r;
-	char obj[SHMCAT_NAME_MAX + 16];
 	int rc;
 
 	if (err)
@@ -581,8 +609,8 @@ shmcat_remove(const char *name, int force, struct shmcat_error *err)
 	if (rc != 0) {
 		if (!force || rc == -EINVAL || rc == -ENOENT)
 			return rc;
-		shm_object_name(name, obj, sizeof(obj));
-		return shm_unlink(obj) == 0 ? 0 : fail(err, "shm_unlink", -errno);
+		return (rc = remove_name(name)) == 0 ? 0 :
+		    fail(err, "unlink", rc);
 	}
 	lock_release(r->fd, LOCK_ATTACH);
 	rc = lock_try(r->fd, LOCK_ATTACH, 1);
