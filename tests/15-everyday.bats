@@ -273,3 +273,26 @@ make_odd() {
 	run -2 --separate-stderr tmo "$SHMCAT" status "$R"
 	assert_stderr "^shmcat: $R: no such ring$"
 }
+
+#################
+#  human sizes  #
+#################
+
+@test "list and status show sizes for people; -k keeps exact bytes" {
+	seq 1 1000 | tmo "$SHMCAT_IN" -s 4M "$R"
+	run -0 tmo "$SHMCAT" list
+	assert_match "$output" "$R +4\\.0M +3\\.8K +0% +ended +0/0" "list line"
+	run -0 tmo "$SHMCAT" status "$R"
+	assert_match "$output" "capacity +4\\.0M, 3\\.8K buffered \\(0%\\)" "status capacity"
+	assert_match "$output" "bytes in +3\\.8K, out 0 " "status bytes"
+	run -0 tmo "$SHMCAT" list -k
+	assert_match "$output" "name=$R capacity=4194304 buffered=3893 " "list -k"
+	run -0 tmo "$SHMCAT" status -k "$R"
+	assert_match "$output" $'capacity=4194304\nbuffered=3893\n' "status -k"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+	# 1023 bytes stay bytes; 10 units and more lose the decimal.
+	head -c 1023 /dev/zero | tmo "$SHMCAT_IN" -s 40K "$R"
+	run -0 tmo "$SHMCAT" list
+	assert_match "$output" "$R +40K +1023 +2%" "small and round sizes"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+}

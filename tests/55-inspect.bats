@@ -15,7 +15,7 @@ teardown() {
 	seq 1 1000 | tmo "$SHMCAT_IN" -s 64K "$R"
 	run -0 tmo "$SHMCAT" list
 	assert_match "$output" "NAME +CAPACITY +BUFFERED" "header"
-	assert_match "$output" "$R +65536 +3893 +5% +ended" "ring line"
+	assert_match "$output" "$R +64K +3\\.8K +5% +ended" "ring line"
 	run -0 tmo "$SHMCAT" list -k
 	assert_match "$output" "name=$R capacity=65536 buffered=3893 state=ended" "kv line"
 	run -0 tmo "$SHMCAT_OUT" "$R"

@@ -46,6 +46,32 @@ human(double v, char *buf, size_t len)
 	snprintf(buf, len, "%.1f %s", v, unit[i]);
 }
 
+/* A size for people, as ls -h and df -h print it: plain bytes below
+ * 1024, else K, M, G, T (powers of 1024) with one decimal below 10. */
+void
+human_size(uint64_t v, char *buf, size_t len)
+{
+	static const char unit[] = "KMGTPE";
+	uint64_t scale = 1024, tenths;
+	int i;
+
+	if (v < 1024) {
+		snprintf(buf, len, "%" PRIu64, v);
+		return;
+	}
+	/* The unit in which v, rounded to tenths, is below 1024. */
+	for (i = 0;; i++, scale *= 1024) {
+		tenths = (uint64_t)((double)v * 10 / (double)scale + 0.5);
+		if (tenths < 10235 || i == 5)
+			break;
+	}
+	if (tenths < 100)
+		snprintf(buf, len, "%u.%u%c", (unsigned)(tenths / 10),
+		    (unsigned)(tenths % 10), unit[i]);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", (tenths + 5) / 10, unit[i]);
+}
+
 /* The pv-style line: total, elapsed time, rate since the last line, how
  * full the ring is.  stderr is line-buffered and the line ends in \r
  * (so the next one overwrites it): flush, or nothing shows for seconds. */

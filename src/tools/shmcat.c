@@ -82,7 +82,7 @@ print_kv(const char *name, const struct shmcat_status *st)
 static void
 print_human(const char *name, const struct shmcat_status *st)
 {
-	char when[64] = "unknown";
+	char when[64] = "unknown", cap[16], buf[16];
 	time_t t = (time_t)st->created_sec;
 	struct tm tm;
 	int i;
@@ -91,21 +91,24 @@ print_human(const char *name, const struct shmcat_status *st)
 	if (t > 0 && localtime_r(&t, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	printf("ring %s: %s, %s records\n", name, st->state, st->record_mode);
-	printf("  capacity  %" PRIu64 " bytes, %" PRIu64 " buffered (%u%%)\n",
-	    st->capacity, st->buffered,
+	human_size(st->capacity, cap, sizeof(cap));
+	human_size(st->buffered, buf, sizeof(buf));
+	printf("  capacity  %s, %s buffered (%u%%)\n", cap, buf,
 	    (unsigned)(st->buffered * 100 / st->capacity));
-	printf("  bytes in  %" PRIu64 ", out %" PRIu64 " (slowest reader)\n",
-	    st->tail, st->floor);
+	human_size(st->tail, cap, sizeof(cap));
+	human_size(st->floor, buf, sizeof(buf));
+	printf("  bytes in  %s, out %s (slowest reader)\n", cap, buf);
 	printf("  writer    pid %ld %s, %d active, slept %" PRIu64 " times\n",
 	    st->writer_pid, st->writer_alive ? "alive" : "gone",
 	    st->writers_active, st->writer_sleeps);
 	for (i = 0; i < st->nreaders; i++) {
 		const struct shmcat_reader_status *rs = &st->readers[i];
 
-		printf("  reader %-2d %-9s %-12s pos %" PRIu64 " lag %" PRIu64
-		    " pid %ld %s\n", rs->slot, rs->kind,
-		    rs->name[0] ? rs->name : "-", rs->pos, rs->lag, rs->pid,
-		    rs->alive ? "alive" : "gone");
+		human_size(rs->pos, cap, sizeof(cap));
+		human_size(rs->lag, buf, sizeof(buf));
+		printf("  reader %-2d %-9s %-12s pos %s lag %s pid %ld %s\n",
+		    rs->slot, rs->kind, rs->name[0] ? rs->name : "-", cap, buf,
+		    rs->pid, rs->alive ? "alive" : "gone");
 	}
 	printf("  created   %s by pid %ld\n", when, st->creator_pid);
 }
@@ -135,6 +138,18 @@ cmd_status(int n, char **names)
 	return worst;
 }
 
+static void
+list_human(const char *name, const struct shmcat_status *st)
+{
+	char cap[16], buf[16];
+
+	human_size(st->capacity, cap, sizeof(cap));
+	human_size(st->buffered, buf, sizeof(buf));
+	printf("%-24s %8s %8s %4u%%  %-11s %d/%d\n", name, cap, buf,
+	    (unsigned)(st->buffered * 100 / st->capacity), st->state,
+	    st->writer_alive, st->readers_alive);
+}
+
 static int
 list_one(const char *name, void *ctx)
 {
@@ -158,10 +173,7 @@ list_one(const char *name, void *ctx)
 		    st.capacity, st.buffered, st.state, st.writer_alive,
 		    st.readers_alive);
 	else
-		printf("%-24s %12" PRIu64 " %12" PRIu64 " %4u%%  %-11s %d/%d\n",
-		    name, st.capacity, st.buffered,
-		    (unsigned)(st.buffered * 100 / st.capacity), st.state,
-		    st.writer_alive, st.readers_alive);
+		list_human(name, &st);
 	shmcat_close(r, SHMCAT_ABANDON);
 	return 0;
 }
@@ -172,7 +184,7 @@ cmd_list(void)
 	int rc;
 
 	if (!kv)
-		printf("%-24s %12s %12s %5s  %-11s %s\n", "NAME", "CAPACITY",
+		printf("%-24s %8s %8s %5s  %-11s %s\n", "NAME", "CAPACITY",
 		    "BUFFERED", "FILL", "STATE", "W/R");
 	if ((rc = shmcat_list(list_one, NULL)) != 0) {
 		warnx_ring(NULL, "%s: %s", "/dev/shm", shmcat_strerror(rc));

@@ -118,6 +118,7 @@ void meter_end(struct meter *m);
 int meter_wait(struct meter *m, int (*wait)(struct shmcat_ring *, int),
     int timeout_ms);
 void meter_stats(struct meter *m);
+void human_size(uint64_t v, char *buf, size_t len);
 
 /* filter.c */
 struct filter {
