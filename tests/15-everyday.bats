@@ -296,3 +296,83 @@ make_odd() {
 	assert_match "$output" "$R +40K +1023 +2%" "small and round sizes"
 	run -0 tmo "$SHMCAT_OUT" "$R"
 }
+
+##########
+#  JSON  #
+##########
+
+HOSTILE=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile}
+
+@test "status --json: the documented schema, exact numbers, jq reads it" {
+	feed_open
+	spawn "$SHMCAT_IN" -s 8K "$R" <"$FEED"
+	local writer=$BG_PID wpid
+	wpid=$(child_of "$writer")
+	seq 1 1000 >"$T/in"
+	feed "$T/in"
+	wait_until ring_is "$R" buffered 3893
+	run -0 --separate-stderr tmo "$SHMCAT" status --json "$R"
+	local j=$output
+	assert_equal "$(jq -r '.schema' <<<"$j")" 1 "schema"
+	assert_equal "$(jq -r '.rings | length' <<<"$j")" 1 "rings"
+	assert_equal "$(jq -c '.rings[0] | [.name, .capacity, .object_size > .capacity, .buffered, .fill_pct, .bytes_in, .bytes_out, .state, .record_mode]' <<<"$j")" \
+		"[\"$R\",8192,true,3893,47,3893,0,\"open\",\"bytes\"]" "ring fields"
+	assert_equal "$(jq -c '.rings[0].writer' <<<"$j")" \
+		"{\"pid\":$wpid,\"alive\":true,\"active\":1,\"sleeps\":0}" "writer"
+	assert_equal "$(jq -c '.rings[0] | [.readers_alive, (.readers | length), .readers[0].slot, .readers[0].kind, .readers[0].name, .readers[0].pos, .readers[0].lag, .readers[0].pid, .readers[0].alive]' <<<"$j")" \
+		'[0,1,0,"default",null,0,3893,0,false]' "readers"
+	assert_match "$(jq -r '.rings[0] | "\(.created) \(.creator_pid)"' <<<"$j")" "^[0-9]{10} $wpid$" "created"
+	# -k and --json are exclusive; rm takes no --json.
+	run -2 --separate-stderr tmo "$SHMCAT" status -k --json "$R"
+	assert_stderr "-k and --json"
+	run -2 --separate-stderr tmo "$SHMCAT" rm --json "$R"
+	feed_close
+	assert_job "$writer" 0 "writer"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+	# A missing ring: reported on stderr, exit 2, still a JSON document.
+	run -2 --separate-stderr tmo "$SHMCAT" status --json "$R"
+	assert_stderr "^shmcat: $R: no such ring$"
+	assert_equal "$(jq -c . <<<"$output")" '{"schema":1,"rings":[]}' "missing ring"
+}
+
+@test "list --json: every ring, invalid objects with the reason" {
+	seq 1 1000 | tmo "$SHMCAT_IN" -s 64K "$R"
+	head -c 20000 /dev/zero >"$SHMDIR/shmcat.$R-x"
+	run -0 --separate-stderr tmo "$SHMCAT" list --json
+	assert_equal "$(jq -c --arg r "$R" '.rings[] | select(.name == $r) | [.capacity, .buffered, .state, .writer.alive, .readers_alive]' <<<"$output")" \
+		'[65536,3893,"ended",false,0]' "ring"
+	assert_equal "$(jq -c --arg r "$R-x" '.rings[] | select(.name == $r) | [.state, .error]' <<<"$output")" \
+		'["invalid","not a shmcat ring"]' "foreign object"
+	run -0 --separate-stderr tmo "$SHMCAT" -j list
+	jq -e . <<<"$output" >/dev/null || _fail "-j list is not JSON: $output"
+	rm "$SHMDIR/shmcat.$R-x"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+}
+
+@test "--json escapes what a peer wrote: quotes, backslashes, control bytes, bytes >= 0x80" {
+	[[ -x $HOSTILE ]] || _fail "$HOSTILE is missing: run make build/hostile"
+	printf 'abc' | tmo "$SHMCAT_IN" -k -s 64K "$R"
+	expect_left "$R"
+	local slot=1 byte
+	for byte in 0x22 0x5c 0x01 0x0a 0x1f 0x7f 0x80 0xff; do
+		"$HOSTILE" "$R" kind$slot 2
+		"$HOSTILE" "$R" pos$slot tail
+		"$HOSTILE" "$R" name$slot "$byte"
+		slot=$((slot + 1))
+	done
+	for cmd in "status --json $R" "list --json"; do
+		run -0 --separate-stderr tmo "$SHMCAT" $cmd
+		# Valid JSON, and each name is 31 times the code point of its byte
+		# (bytes >= 0x80 read as U+0080..U+00FF).
+		assert_equal "$(jq -c --arg r "$R" '[.rings[] | select(.name == $r) | .readers[] | select(.slot > 0) | [.slot, (.name | length), (.name | explode | unique)]]' <<<"$output")" \
+			'[[1,31,[34]],[2,31,[92]],[3,31,[1]],[4,31,[10]],[5,31,[31]],[6,31,[127]],[7,31,[128]],[8,31,[255]]]' "names in $cmd"
+		# Nothing raw: control bytes and bytes >= 0x80 appear escaped.
+		if LC_ALL=C grep -q $'[\x01-\x1f\x7f\x80-\xff]' <<<"$output"; then
+			_fail "raw control or high bytes in: $cmd"
+		fi
+	done
+	assert_match "$output" '"name":"(\\u0001){31}"' "\\u0001 escape"
+	assert_match "$output" '"name":"(\\\\){31}"' "backslash escape"
+	assert_match "$output" '"name":"(\\u00ff){31}"' "\\u00ff escape"
+	run -0 tmo "$SHMCAT" rm -f "$R"
+}

@@ -8,6 +8,7 @@
  *	io.c        closed standard descriptors; waiting on one
  *	meter.c     --progress and --stats
  *	filter.c    the start and the finish of both filters
+ *	json.c      shmcat list/status --json
  */
 #ifndef SHMCAT_TOOL_H
 #define SHMCAT_TOOL_H
@@ -130,5 +131,13 @@ int filter_start(struct filter *f, int stdio_fd, const char *verb);
 void filter_exit(struct filter *f, enum shmcat_end how, int status)
     __attribute__((noreturn));
 ssize_t filter_write(struct filter *f, const void *buf, size_t n);
+
+/* json.c: shmcat --json (schema in shmcat(1)) */
+void json_begin(void);
+void json_ring(const char *sep, const char *name,
+    const struct shmcat_status *st);
+void json_bad_ring(const char *sep, const char *name, const char *state,
+    const char *error);
+void json_end(void);
 
 #endif
