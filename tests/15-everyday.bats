@@ -376,3 +376,21 @@ HOSTILE=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile}
 	assert_match "$output" '"name":"(\\u00ff){31}"' "\\u00ff escape"
 	run -0 tmo "$SHMCAT" rm -f "$R"
 }
+
+###################################
+#  across containers and services #
+###################################
+
+@test "a creator that is pid 1 (a container's first process) is not stopped by another's leftovers" {
+	(($(id -u) == 0)) && unshare --pid --fork true 2>/dev/null ||
+		skip "needs root and unshare(1) to run a process as pid 1 of a new pid namespace"
+	# A creator killed while building its ring leaves shmcat.R~PID; in
+	# containers every side may be pid 1, so that name comes back.
+	local stale=$SHMDIR/shmcat.$R~1
+	touch "$stale"
+	echo data >"$T/in"
+	run -0 --separate-stderr tmo unshare --pid --fork "$SHMCAT_IN" "$R" <"$T/in"
+	run -0 --separate-stderr tmo unshare --pid --fork "$SHMCAT_OUT" "$R"
+	assert_equal "$output" data
+	rm -f "$stale"
+}
