@@ -35,6 +35,8 @@ pane() { tmux -S "$TMUX_SOCK" capture-pane -p; }
 
 _pane_matches() { [[ $(pane) =~ $1 ]]; }
 
+_writer_slept() { (($(ring_kv "$1" writer_sleeps) > 0)); }
+
 # The elapsed time the progress line shows, in seconds.
 _elapsed() {
 	local p
@@ -75,6 +77,17 @@ assert_ticking() {
 	wait_until -t 2 _pane_matches $'shmcat-in: '"$R"$': 3\\.8 KiB[^\n]*5% full *\nexit=0'
 	run -0 tmo "$SHMCAT_OUT" "$R"
 	assert_equal "$output" "$(cat "$T/in")"
+}
+
+@test "progress: shmcat-in --lines is redrawn while the ring is full" {
+	seq 1 100000 >"$T/in"
+	tmux_run "timeout $TMO '$SHMCAT_IN' -l -p -s 4K '$R' <'$T/in'"
+	wait_until _writer_slept "$R"
+	wait_until -t 2 _pane_matches "shmcat-in: $R: [0-9.]+ KiB +[0-9]+:[0-9]{2}:[0-9]{2} +[0-9.]+ [KMG]?i?B/s +ring +[0-9]+% full"
+	assert_ticking
+	run_file "$T/out" "$SHMCAT_OUT" "$R"
+	assert_status "$status" 0 "shmcat-out"
+	assert_same_file "$T/out" "$T/in"
 }
 
 @test "progress: shmcat-out draws at once and every second while it waits" {

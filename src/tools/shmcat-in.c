@@ -156,6 +156,24 @@ copy_bytes(struct writer *w)
 	}
 }
 
+/* shmcat_write_record, waiting for space in half-second slices while
+ * --progress is drawn, so the line goes on moving on a full ring. */
+static int
+write_record(struct writer *w, const char *buf, size_t n)
+{
+	int left = w->f.opt.timeout_ms, slice, rc;
+
+	for (;;) {
+		slice = !w->f.meter.tty || (left >= 0 && left <= 500) ? left : 500;
+		rc = shmcat_write_record(w->f.ring, buf, n, slice);
+		if (rc != -ETIMEDOUT || slice == left)
+			return rc;
+		if (left > 0)
+			left -= slice;
+		meter_tick(&w->f.meter);
+	}
+}
+
 /* Write the whole records at the front of buf[0..len); returns how many
  * bytes were written, or exits. */
 static size_t
@@ -178,8 +196,7 @@ put_records(struct writer *w, const char *buf, size_t len, char sep, int eof)
 			finish(w, SHMCAT_ABANDON, EXIT_USAGE);
 		}
 		n = (size_t)(end - (buf + done)) + 1;
-		while ((rc = shmcat_write_record(w->f.ring, buf + done, n,
-			    w->f.opt.timeout_ms)) == -EINTR)
+		while ((rc = write_record(w, buf + done, n)) == -EINTR)
 			if (caught_signal)
 				finish(w, SHMCAT_INTERRUPTED, 0);
 		if (rc != 0)
