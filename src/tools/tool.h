@@ -7,7 +7,7 @@
  *	signals.c   INT/TERM/HUP as a flag; SIGBUS and truncation
  *	io.c        closed standard descriptors; waiting on one
  *	meter.c     --progress and --stats
- *	filter.c    the start and the finish of both filters
+ *	filter.c    the start, stdin/stdout I/O and the finish of both filters
  *	json.c      shmcat list/status --json
  */
 #ifndef SHMCAT_TOOL_H
