@@ -90,6 +90,18 @@ assert_ticking() {
 	assert_same_file "$T/out" "$T/in"
 }
 
+@test "progress: shmcat-out is redrawn while its consumer does not read" {
+	head -c 4M /dev/zero | tmo "$SHMCAT_IN" -s 8M "$R"
+	# The consumer reads a little, then no more: the pipe has room for less
+	# than a chunk, and stays so.
+	tmux_run "timeout $TMO '$SHMCAT_OUT' -p '$R' | { head -c 10000 >/dev/null; sleep $TMO; }"
+	wait_until -t 2 _pane_matches "shmcat-out: $R: [0-9.]+ [KM]iB +[0-9]+:[0-9]{2}:[0-9]{2} "
+	assert_ticking
+	tmux -S "$TMUX_SOCK" kill-server
+	TMUX_SOCK=
+	run -0 tmo "$SHMCAT" rm -f "$R"
+}
+
 @test "progress: shmcat-out draws at once and every second while it waits" {
 	local t0
 	t0=$(now_us)
