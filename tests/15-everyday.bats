@@ -387,18 +387,16 @@ HOSTILE=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile}
 	done
 	for cmd in "status --json $R" "list --json"; do
 		run -0 --separate-stderr tmo "$SHMCAT" $cmd
-		# Valid JSON, and each name is 31 times the code point of its byte
-		# (bytes >= 0x80 read as U+0080..U+00FF).
+		# Valid JSON, every cursor there, each name 31 characters: the
+		# library hands out names as [A-Za-z0-9._-] and '?' (issue 11),
+		# and json.c escapes whatever would still need it.
 		assert_equal "$(jq -c --arg r "$R" '[.rings[] | select(.name == $r) | .readers[] | select(.slot > 0) | [.slot, (.name | length), (.name | explode | unique)]]' <<<"$output")" \
-			'[[1,31,[34]],[2,31,[92]],[3,31,[1]],[4,31,[10]],[5,31,[31]],[6,31,[127]],[7,31,[128]],[8,31,[255]]]' "names in $cmd"
+			'[[1,31,[63]],[2,31,[63]],[3,31,[63]],[4,31,[63]],[5,31,[63]],[6,31,[63]],[7,31,[63]],[8,31,[63]]]' "names in $cmd"
 		# Nothing raw: control bytes and bytes >= 0x80 appear escaped.
 		if LC_ALL=C grep -q $'[\x01-\x1f\x7f\x80-\xff]' <<<"$output"; then
 			_fail "raw control or high bytes in: $cmd"
 		fi
 	done
-	assert_match "$output" '"name":"(\\u0001){31}"' "\\u0001 escape"
-	assert_match "$output" '"name":"(\\\\){31}"' "backslash escape"
-	assert_match "$output" '"name":"(\\u00ff){31}"' "\\u00ff escape"
 	run -0 tmo "$SHMCAT" rm -f "$R"
 }
 
