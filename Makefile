@@ -80,8 +80,8 @@ $(B)/shmcat-in: $(B)/tools/shmcat-in.o $(TOOLOBJ) $(B)/libshmcat.a
 $(B)/shmcat-out: $(B)/tools/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
 
-$(B)/shmcat: $(B)/tools/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+$(B)/shmcat: $(B)/tools/shmcat.o $(B)/tools/json.o $(TOOLOBJ) $(B)/libshmcat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat.o $(B)/tools/json.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
 
 # examples/: programs that use the library as its users would.
 $(B)/examples/%: examples/%.c $(B)/libshmcat.a include/shmcat.h | $(B)/examples

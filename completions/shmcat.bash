@@ -116,11 +116,11 @@ _shmcat_cmd()
 		fi
 		;;
 	list | ls)
-		_shmcat_offer $'-k\n--kv' "$cur"
+		_shmcat_offer $'-j\n--json\n-k\n--kv' "$cur"
 		;;
 	status | stat)
 		if [[ $cur == -* ]]; then
-			_shmcat_offer $'-k\n--kv' "$cur"
+			_shmcat_offer $'-j\n--json\n-k\n--kv' "$cur"
 		else
 			_shmcat_offer "$(_shmcat_rings)" "$cur"
 		fi

@@ -103,11 +103,11 @@ said_why() {
 # status_survives: `shmcat status` on the scribbled ring ends at once,
 # 0 or 2 (then saying the ring is corrupt), never by a signal.  With
 # RING_MAY_GO set, the scribble may have ended the stream and the ring
-# may be gone already (2, "No such file").
+# may be gone already (2, "no such ring").
 RING_MAY_GO=
 status_survives() {
 	local why="^shmcat: $R: .*(corrupt|not a shmcat ring|version)"
-	[[ -n $RING_MAY_GO ]] && why+="|^shmcat: $R: shm_open: no such file"
+	[[ -n $RING_MAY_GO ]] && why+="|^shmcat: $R: no such ring$"
 	run_file "$T/status" "$SHMCAT" status -k "$R"
 	case $status in
 	0) ;;

@@ -339,6 +339,8 @@ compare_opts() {
 	[[ $status == 0 ]]
 	run timeout 20 bash -c '"$1" status -k "$2" | grep "^state="' _ "$BIN/shmcat" "$P-nums"
 	[[ $status == 0 && $output == state=ended ]] || { echo "# status -k: $output"; return 1; }
+	run timeout 20 bash -c '"$1" status --json "$2" | jq -r ".rings[0].state"' _ "$BIN/shmcat" "$P-nums"
+	[[ $status == 0 && $output == ended ]] || { echo "# status --json | jq: $output"; return 1; }
 	run timeout 20 "$BIN/shmcat" rm "$P-nums"
 	[[ $status == 0 ]]
 	[[ ! -e /dev/shm/shmcat.$P-nums ]]

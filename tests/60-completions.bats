@@ -16,6 +16,8 @@ IN_OPTS='--size --mode --timeout --nonblock --force --owner --group --lines
 OUT_OPTS='--size --mode --timeout --nonblock --force --owner --group --reader
 --tap --new --hangup --progress --stats --verbose --help --version'
 COMMANDS='list ls status stat rm'
+# The options of shmcat list and status (shmcat --help, shmcat(1)).
+SHOW_OPTS='-j --json -k --kv'
 
 setup() {
 	P=bt-comp-$BATS_TEST_NUMBER-$$
@@ -124,6 +126,18 @@ bash_complete() {
 	same_set "shmcat" "$COMMANDS" "$output"
 	run bash_complete shmcat st
 	same_set "shmcat st" "status stat" "$output"
+}
+
+@test "bash: shmcat list - and status - offer the options of --help" {
+	local o
+	for o in $SHOW_OPTS; do
+		"$BIN/shmcat" --help | grep -qE -- "(^|[ ,])$o([ ,=]|$)" ||
+		    { echo "# $o is not in shmcat --help"; return 1; }
+	done
+	run bash_complete shmcat list -
+	same_set "shmcat list -" "$SHOW_OPTS" "$output"
+	run bash_complete shmcat status -
+	same_set "shmcat status -" "$SHOW_OPTS" "$output"
 }
 
 @test "bash: ring names come from /dev/shm" {
@@ -267,7 +281,10 @@ EOF
 	need zsh
 	run zsh_complete 'shmcat status -'
 	[[ $status == 0 ]]
-	same_set "shmcat status -" "-k --kv" "$output"
+	same_set "shmcat status -" "$SHOW_OPTS" "$output"
+	run zsh_complete 'shmcat list -'
+	[[ $status == 0 ]]
+	same_set "shmcat list -" "$SHOW_OPTS" "$output"
 }
 
 ########
@@ -320,6 +337,16 @@ fish_complete() {
 	same_set "shmcat rm $P" "$P-a $P-b" "$output"
 	run fish_complete shmcat.fish "shmcat status $P"
 	same_set "shmcat status $P" "$P-a $P-b" "$output"
+}
+
+@test "fish: shmcat list - and status - offer -j and -k" {
+	need fish
+	run fish_complete shmcat.fish 'shmcat list -'
+	[[ $status == 0 ]]
+	same_set "shmcat list -" "$SHOW_OPTS" "$output"
+	run fish_complete shmcat.fish 'shmcat status -'
+	[[ $status == 0 ]]
+	same_set "shmcat status -" "$SHOW_OPTS" "$output"
 }
 
 @test "fish: shmcat rm - offers -f, not list's -k" {

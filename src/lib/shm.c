@@ -1,8 +1,8 @@
 /*
  * shm.c - shared-memory lifecycle: create, attach, validate, map, unlink.
  *
- * A new ring is built under a private name ("shmcat.<name>~<pid>", which
- * no valid ring name can collide with), sized, backed with
+ * A new ring is built under a private name ("shmcat.<name>~<pid>.<nonce>",
+ * which no valid ring name can collide with), sized, backed with
  * posix_fallocate (so a full /dev/shm fails here, not as SIGBUS later),
  * initialised, and only then published with link(2).  link fails with
  * EEXIST if someone else published first, so two sides starting at once
@@ -154,7 +154,8 @@ init_header(struct shmcat_ring *r)
 	return init_sync(sh);
 }
 
-/* The pid of a build file name "NAME~PID" of a valid ring name, or 0. */
+/* The pid of a build file name "NAME~PID.NONCE" (or the older
+ * "NAME~PID") of a valid ring name, or 0. */
 static long
 build_pid(const char *name, size_t *name_len)
 {
@@ -168,6 +169,9 @@ build_pid(const char *name, size_t *name_len)
 	memcpy(ring, name, t - name);
 	ring[t - name] = '\0';
 	pid = strtol(t + 1, &end, 10);
+	if (*end == '.' && end[1] != '\0' &&
+	    strspn(end + 1, "0123456789abcdef") == strlen(end + 1))
+		end += strlen(end);
 	if (*end != '\0' || pid <= 0 || pid > INT32_MAX ||
 	    !shmcat_valid_name(ring))
 		return 0;
@@ -177,21 +181,26 @@ build_pid(const char *name, size_t *name_len)
 }
 
 /* 1 if the build file (a name under /dev/shm) was left by a creator that
- * died: its pid is gone and nobody holds its lock.  A creator locks it
- * right after making it; the pid covers the moment in between. */
+ * died: nobody holds its lock, and its pid is gone or it is older than
+ * BUILD_GRACE_S.  A creator locks it right after making it; the pid (or,
+ * where the pid is another namespace's, the age) covers the moment in
+ * between. */
+#define BUILD_GRACE_S 10
 static int
 build_abandoned(const char *file, long pid)
 {
 	char obj[SHMCAT_NAME_MAX + 64];
-	int fd, rc;
+	struct stat st;
+	int fd, rc, old;
 
-	if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-		return 0;
 	snprintf(obj, sizeof(obj), "/%s", file);
 	fd = fd_above_stdio(shm_open(obj, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0));
 	if (fd < 0)
 		return 0;
-	rc = lock_try(fd, LOCK_ATTACH, 1) == 0;
+	old = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_mtime + BUILD_GRACE_S < time(NULL);
+	rc = (old || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) &&
+	    lock_try(fd, LOCK_ATTACH, 1) == 0;
 	close(fd);
 	return rc;
 }
@@ -257,10 +266,16 @@ create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err)
 	char tmp[SHMCAT_NAME_MAX + 64], path[SHMCAT_PATH_MAX + 64];
 	char final[SHMCAT_PATH_MAX];
 	off_t size = SHMCAT_HDR_SIZE + r->cap;
+	struct timespec now;
 	int rc;
 
-	snprintf(tmp, sizeof(tmp), "/" SHMCAT_PREFIX "%s~%ld", r->name,
-	    (long)getpid());
+	/* The pid alone is not unique: in containers every side may be
+	 * pid 1, and a creator killed here leaves its name behind.  The
+	 * nonce makes each try a new name; EEXIST just means try again. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(tmp, sizeof(tmp), "/" SHMCAT_PREFIX "%s~%ld.%lx", r->name,
+	    (long)getpid(), (unsigned long)(now.tv_sec * 1000000000L +
+	    now.tv_nsec));
 	r->fd = shm_open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	LOG(r, "shm_open %s O_CREAT|O_EXCL mode %04o: %s", tmp,
 	    (unsigned)mode, r->fd < 0 ? strerror(errno) : "ok");
@@ -333,11 +348,20 @@ trusted(const struct shmcat_ring *r, const struct stat *st)
 static int
 attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 {
-	char obj[SHMCAT_NAME_MAX + 16];
+	char obj[SHMCAT_NAME_MAX + 16], path[SHMCAT_PATH_MAX];
 	struct shared *sh, id;
 	struct stat st;
 	int rc;
 
+	/* Only a regular file can be a ring.  Look before opening: opening
+	 * a FIFO, a socket or a device node is at best an odd error and at
+	 * worst has side effects; a directory or a symlink (shm_open uses
+	 * O_NOFOLLOW) gives a puzzling errno.  fstat below closes the race. */
+	shmcat_path(r->name, path, sizeof(path));
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? -ENOENT : fail(err, "lstat", -errno);
+	if (!S_ISREG(st.st_mode))
+		return fail(err, "type", -SHMCAT_ENOTRING);
 	shm_object_name(r->name, obj, sizeof(obj));
 	r->fd = fd_above_stdio(shm_open(obj,
 	    (r->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0));
@@ -347,6 +371,8 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 		return errno == ENOENT ? -ENOENT : fail(err, "shm_open", -errno);
 	if (fstat(r->fd, &st) != 0)
 		return fail(err, "fstat", -errno);
+	if (!S_ISREG(st.st_mode))
+		return fail(err, "type", -SHMCAT_ENOTRING);
 	LOG(r, "fstat: owner uid %ld gid %ld mode %04o", (long)st.st_uid,
 	    (long)st.st_gid, (unsigned)st.st_mode & 07777);
 	if (!trusted(r, &st)) {
@@ -385,7 +411,7 @@ still_published(struct shmcat_ring *r)
 	shmcat_path(r->name, path, sizeof(path));
 	if (fstat(r->fd, &a) != 0)
 		return -errno;
-	if (stat(path, &b) != 0)
+	if (lstat(path, &b) != 0)
 		return errno == ENOENT ? 0 : -errno;
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
@@ -482,20 +508,39 @@ release_handle(struct shmcat_ring *r)
 	free(r);
 }
 
+/* Remove whatever sits at a ring's name, under --force: unlink(2) takes
+ * a file, FIFO, socket, device node or symlink (the link, never its
+ * target); an empty directory takes rmdir(2); a full one stays
+ * (-ENOTEMPTY): its contents are nobody's ring. */
+static int
+remove_name(const char *name)
+{
+	char path[SHMCAT_PATH_MAX];
+
+	shmcat_path(name, path, sizeof(path));
+	if (unlink(path) == 0)
+		return 0;
+	if (errno == EISDIR && rmdir(path) == 0)
+		return 0;
+	return -errno;
+}
+
 /* Remove a bad object under --force, so a fresh ring can take its name. */
 static int
 force_replace(struct shmcat_ring *r, int why)
 {
-	char obj[SHMCAT_NAME_MAX + 16];
+	int rc;
 
-	shm_object_name(r->name, obj, sizeof(obj));
 	if (r->fd >= 0 && lock_held_by_other(r->fd, LOCK_ATTACH, 1) > 0) {
-		LOG(r, "--force: %s is in use; not replacing it", obj);
+		LOG(r, "--force: " SHMCAT_PREFIX "%s is in use; not replacing it",
+		    r->name);
 		return -SHMCAT_EBUSY;
 	}
-	LOG(r, "--force: replacing %s (%s)", obj, shmcat_strerror(why));
+	LOG(r, "--force: replacing " SHMCAT_PREFIX "%s (%s)", r->name,
+	    shmcat_strerror(why));
 	unmap_ring(r);
-	return shm_unlink(obj) == 0 || errno == ENOENT ? 0 : -errno;
+	rc = remove_name(r->name);
+	return rc == -ENOENT ? 0 : rc;
 }
 
 static int
@@ -712,22 +757,26 @@ remove_build(const char *name, struct shmcat_error *err)
 	return shm_unlink(file) == 0 ? 0 : fail(err, "shm_unlink", -errno);
 }
 
-/* Force: an object that is not a ring, or an impossible one, goes too --
- * but only if no process holds it. */
+/* rm -f of something that is not a usable ring: never while a live
+ * process holds it (only a regular file can be one of our objects, and
+ * only a regular file is opened to ask). */
 static int
 remove_forced(const char *name, struct shmcat_error *err)
 {
-	char obj[SHMCAT_NAME_MAX + 16];
-	int fd, busy = 0;
+	char path[SHMCAT_PATH_MAX];
+	struct stat st;
+	int fd, rc, busy = 0;
 
-	shm_object_name(name, obj, sizeof(obj));
-	if ((fd = fd_above_stdio(shm_open(obj, O_RDONLY | O_CLOEXEC, 0))) >= 0) {
+	shmcat_path(name, path, sizeof(path));
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (fd = fd_above_stdio(open(path, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW | O_NONBLOCK))) >= 0) {
 		busy = lock_held_by_other(fd, LOCK_ATTACH, 1) > 0;
 		close(fd);
 	}
 	if (busy)
 		return fail(err, "remove", -SHMCAT_EBUSY);
-	return shm_unlink(obj) == 0 ? 0 : fail(err, "shm_unlink", -errno);
+	return (rc = remove_name(name)) == 0 ? 0 : fail(err, "unlink", rc);
 }
 
 int

@@ -1,11 +1,15 @@
 /* filter.c - the start and the finish both filters share. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tool.h"
+
+#define PROGRESS_WRITE_MAX 4096 /* a page: see filter_write */
 
 /* A bigger pipe on our side means fewer hand-offs with the process at its
  * other end (fewer wake-ups per byte).  Best effort: not a pipe, or over
@@ -70,6 +74,7 @@ filter_exit(struct filter *f, enum shmcat_end how, int status)
 	if (caught_signal && f->opt.lib.role == SHMCAT_WRITER &&
 	    (how == SHMCAT_END || how == SHMCAT_KEEP_OPEN))
 		how = SHMCAT_INTERRUPTED;
+	meter_end(&f->meter);
 	if (f->opt.stats)
 		meter_stats(&f->meter);
 	shmcat_close(f->ring, how);
@@ -78,4 +83,45 @@ filter_exit(struct filter *f, enum shmcat_end how, int status)
 	if (status > EXIT_SIGNAL)
 		reraise(status - EXIT_SIGNAL);
 	exit(status);
+}
+
+/* Wait until stdout takes more, in slices of IDLE_CHECK_MS that redraw
+ * --progress; 0, or -errno (-EINTR: a signal came). */
+static int
+wait_output(struct filter *f)
+{
+	int rc;
+
+	while ((rc = wait_fd(STDOUT_FILENO, POLLOUT, IDLE_CHECK_MS)) == 0)
+		meter_tick(&f->meter);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * write(2) to stdout: -1 with errno as write(2) would, but never EAGAIN.
+ * Stdout may come with O_NONBLOCK set (a flag of the open file, shared
+ * with the consumer, so we leave it as it is): then we wait in poll(2)
+ * rather than fail or spin.  While --progress is drawn we wait there
+ * first, and write at most a page: poll's POLLOUT on a pipe promises room
+ * for one, and a bigger write could block, and freeze the line, for as
+ * long as the consumer does not read.
+ */
+ssize_t
+filter_write(struct filter *f, const void *buf, size_t n)
+{
+	int wait = f->meter.tty, rc;
+	ssize_t put;
+
+	if (wait && n > PROGRESS_WRITE_MAX)
+		n = PROGRESS_WRITE_MAX;
+	for (;;) {
+		if (wait && (rc = wait_output(f)) != 0) {
+			errno = -rc;
+			return -1;
+		}
+		put = write(STDOUT_FILENO, buf, n);
+		if (put >= 0 || errno != EAGAIN)
+			return put;
+		wait = 1;
+	}
 }

@@ -7,10 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tool.h"
 
 const char *progname = "shmcat";
+int progress_shown;
+
+/* A message goes on a line of its own, not over the progress line. */
+static void
+end_progress_line(void)
+{
+	if (progress_shown)
+		fputc('\n', stderr);
+	progress_shown = 0;
+}
 
 /* First thing in main: before anything is opened, and before anything
  * is printed (io.c). */
@@ -29,6 +40,7 @@ warnx_ring(const char *ring, const char *fmt, ...)
 {
 	va_list ap;
 
+	end_progress_line();
 	fprintf(stderr, "%s: ", progname);
 	if (ring)
 		fprintf(stderr, "%s: ", ring);
@@ -72,11 +84,62 @@ report_owner(const char *ring, const struct shmcat_error *err)
 		    "share it", (long)err->uid, (long)err->uid);
 }
 
+/* What sits at the ring's name if it is not a regular file, or NULL. */
+static const char *
+odd_kind(const char *ring, char *path, size_t len)
+{
+	struct stat st;
+
+	if (shmcat_path(ring, path, len) != 0 || lstat(path, &st) != 0)
+		return NULL;
+	switch (st.st_mode & S_IFMT) {
+	case S_IFDIR: return "directory";
+	case S_IFIFO: return "FIFO";
+	case S_IFSOCK: return "socket";
+	case S_IFCHR: return "character device";
+	case S_IFBLK: return "block device";
+	case S_IFLNK: return "symbolic link";
+	}
+	return NULL;
+}
+
+/* Say what is in the way, not what errno open(2) made of it; 0 if the
+ * name holds a regular file (or nothing) and the usual message fits. */
+static int
+report_odd_object(const char *ring, int code)
+{
+	char path[SHMCAT_PATH_MAX];
+	const char *kind;
+
+	if (code != -SHMCAT_ENOTRING && code != -ENOTEMPTY)
+		return 0;
+	if ((kind = odd_kind(ring, path, sizeof(path))) == NULL)
+		return 0;
+	if (code == -ENOTEMPTY)
+		warnx_ring(ring, "%s is a %s, not a shmcat ring, and not empty: "
+		    "remove it by hand", path, kind);
+	else if (strcmp(progname, "shmcat") == 0)
+		warnx_ring(ring, "%s is a %s, not a shmcat ring; left untouched "
+		    "(use -f to remove it)", path, kind);
+	else
+		warnx_ring(ring, "%s is a %s, not a shmcat ring; left untouched "
+		    "(use -f to replace it)", path, kind);
+	return 1;
+}
+
 int
 report_open_error(const char *ring, const struct shmcat_error *err)
 {
 	const char *why = shmcat_strerror(err->code);
+	struct stat st;
 
+	if (report_odd_object(ring, err->code))
+		return EXIT_USAGE;
+	if (err->code == -ENOENT && strcmp(err->call, "shm_open") == 0 &&
+	    stat("/dev/shm", &st) == 0) {
+		warnx_ring(ring, "no such ring");
+		return EXIT_USAGE;
+	}
 	switch (-err->code) {
 	case SHMCAT_EBUSY:
 		if (err->pid > 0)
@@ -130,6 +193,7 @@ vlog(void *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
+	end_progress_line();
 	fprintf(stderr, "%s: %s: ", progname, (const char *)ctx);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -8,6 +8,8 @@
 
 #include "tool.h"
 
+static void meter_draw(struct meter *m, int64_t now);
+
 static int64_t
 mono_ns(void)
 {
@@ -27,6 +29,8 @@ meter_start(struct meter *m, struct shmcat_ring *r, const char *verb,
 	m->start_ns = m->last_ns = mono_ns();
 	m->progress = progress;
 	m->tty = progress && isatty(STDERR_FILENO);
+	if (m->tty)
+		meter_draw(m, m->start_ns);
 }
 
 static void
@@ -42,31 +46,82 @@ human(double v, char *buf, size_t len)
 	snprintf(buf, len, "%.1f %s", v, unit[i]);
 }
 
-/* pv-style line on a terminal, at most twice a second. */
+/* A size for people, as ls -h and df -h print it: plain bytes below
+ * 1024, else K, M, G, T (powers of 1024) with one decimal below 10. */
 void
-meter_tick(struct meter *m)
+human_size(uint64_t v, char *buf, size_t len)
+{
+	static const char unit[] = "KMGTPE";
+	uint64_t scale = 1024, tenths;
+	int i;
+
+	if (v < 1024) {
+		snprintf(buf, len, "%" PRIu64, v);
+		return;
+	}
+	/* The unit in which v, rounded to tenths, is below 1024. */
+	for (i = 0;; i++, scale *= 1024) {
+		tenths = (uint64_t)((double)v * 10 / (double)scale + 0.5);
+		if (tenths < 10235 || i == 5)
+			break;
+	}
+	if (tenths < 100)
+		snprintf(buf, len, "%u.%u%c", (unsigned)(tenths / 10),
+		    (unsigned)(tenths % 10), unit[i]);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", (tenths + 5) / 10, unit[i]);
+}
+
+/* The pv-style line: total, elapsed time, rate since the last line, how
+ * full the ring is.  stderr is line-buffered and the line ends in \r
+ * (so the next one overwrites it): flush, or nothing shows for seconds. */
+static void
+meter_draw(struct meter *m, int64_t now)
 {
 	struct shmcat_counters c;
 	struct shmcat_status st;
 	char total[32], rate[32];
+	int64_t secs = (now - m->start_ns) / 1000000000;
+
+	shmcat_counters(m->ring, &c);
+	human((double)c.bytes, total, sizeof(total));
+	human(now > m->last_ns ? (double)(c.bytes - m->last_bytes) * 1e9 /
+	    (double)(now - m->last_ns) : 0, rate, sizeof(rate));
+	if (shmcat_status(m->ring, &st) != 0)
+		st.buffered = 0;
+	fprintf(stderr, "\r%s: %s: %s  %d:%02d:%02d  %s/s  ring %3u%% full"
+	    "\033[K", progname, shmcat_name(m->ring), total,
+	    (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60), rate,
+	    (unsigned)(st.buffered * 100 / (st.capacity ? st.capacity : 1)));
+	fflush(stderr);
+	progress_shown = 1;
+	m->last_ns = now;
+	m->last_bytes = c.bytes;
+}
+
+/* Redraw at most twice a second (pv draws every second). */
+void
+meter_tick(struct meter *m)
+{
 	int64_t now;
 
 	if (!m->tty)
 		return;
 	now = mono_ns();
-	if (now - m->last_ns < 500000000)
+	if (now - m->last_ns >= 500000000)
+		meter_draw(m, now);
+}
+
+/* The final count, and the line ended, so what follows starts clean. */
+void
+meter_end(struct meter *m)
+{
+	if (!m->tty)
 		return;
-	shmcat_counters(m->ring, &c);
-	human((double)c.bytes, total, sizeof(total));
-	human((double)(c.bytes - m->last_bytes) * 1e9 / (double)(now - m->last_ns),
-	    rate, sizeof(rate));
-	if (shmcat_status(m->ring, &st) != 0)
-		st.buffered = 0;
-	fprintf(stderr, "\r%s: %s: %s  %s/s  ring %3u%% full\033[K", progname,
-	    shmcat_name(m->ring), total, rate,
-	    (unsigned)(st.buffered * 100 / (st.capacity ? st.capacity : 1)));
-	m->last_ns = now;
-	m->last_bytes = c.bytes;
+	meter_draw(m, mono_ns());
+	fputc('\n', stderr);
+	fflush(stderr);
+	progress_shown = 0;
 }
 
 void
@@ -76,8 +131,6 @@ meter_stats(struct meter *m)
 	double secs = (double)(mono_ns() - m->start_ns) / 1e9;
 	char total[32], rate[32];
 
-	if (m->tty)
-		fputc('\n', stderr);
 	shmcat_counters(m->ring, &c);
 	human((double)c.bytes, total, sizeof(total));
 	human(secs > 0 ? (double)c.bytes / secs : 0, rate, sizeof(rate));

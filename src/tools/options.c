@@ -66,9 +66,9 @@ common_option(int c, const char *arg, struct tool_opts *t)
 	switch (c) {
 	case 's':
 		if (parse_size(arg, &t->lib.size) != 0) {
-			warnx_ring(NULL, "invalid size '%s': a positive number "
-			    "of bytes with optional K, M or G suffix, at most 64G",
-			    arg);
+			warnx_ring(NULL, "invalid size '%s': digits with an "
+			    "optional suffix K, M, G (or KiB, MiB, GiB), powers "
+			    "of 1024, from 1 to 64G", arg);
 			return -1;
 		}
 		return 1;
@@ -81,8 +81,9 @@ common_option(int c, const char *arg, struct tool_opts *t)
 		return 1;
 	case 't':
 		if (parse_timeout(arg, &t->timeout_ms) != 0) {
-			warnx_ring(NULL, "invalid timeout '%s': seconds, like "
-			    "2 or 0.5", arg);
+			warnx_ring(NULL, "invalid timeout '%s': decimal "
+			    "seconds: digits with an optional fraction, like 2 "
+			    "or 0.5, at most %d", arg, TIMEOUT_MAX);
 			return -1;
 		}
 		return 1;

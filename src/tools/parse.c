@@ -1,61 +1,86 @@
-/* parse.c - the numbers on our command lines, range-checked. */
-#include <errno.h>
-#include <stdlib.h>
+/* parse.c - the numbers on our command lines: exactly the forms the man
+ * pages document, range-checked; no strtod/strtol leniency (leading
+ * blanks, signs, 0x, exponents, inf). */
+#include <stdint.h>
+#include <string.h>
 
 #include "tool.h"
 
-/* Bytes with an optional K, M or G suffix (powers of 1024). */
+#define SIZE_MAX_BYTES (64ULL << 30) /* a ring is backed by memory */
+
+/* Decimal digits at s: their value in *v (capped just above limit, so
+ * no overflow), their count returned. */
+static size_t
+digits(const char *s, uint64_t limit, uint64_t *v)
+{
+	size_t n = 0;
+
+	*v = 0;
+	for (; s[n] >= '0' && s[n] <= '9'; n++)
+		if (*v <= limit)
+			*v = *v * 10 + (uint64_t)(s[n] - '0');
+	return n;
+}
+
+/* Digits, then nothing, K, M, G, KiB, MiB or GiB (powers of 1024);
+ * 1 byte to 64G. */
 int
 parse_size(const char *s, size_t *out)
 {
-	unsigned long long v, mult = 1;
-	char *end;
+	static const char *const suffix[] = {"", "K", "M", "G"};
+	uint64_t v, mult = 1;
+	size_t n = digits(s, SIZE_MAX_BYTES, &v), i;
+	const char *u = s + n;
 
-	if (s[0] < '0' || s[0] > '9')
+	if (n == 0)
 		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	for (i = 0; i < 4; i++, mult <<= 10)
+		if (strcmp(u, suffix[i]) == 0 ||
+		    (i > 0 && strncmp(u, suffix[i], 1) == 0 &&
+		    strcmp(u + 1, "iB") == 0))
+			break;
+	if (i == 4 || v == 0 || v > SIZE_MAX_BYTES / mult)
 		return -1;
-	switch (*end) {
-	case 'k': case 'K': mult = 1ULL << 10; end++; break;
-	case 'm': case 'M': mult = 1ULL << 20; end++; break;
-	case 'g': case 'G': mult = 1ULL << 30; end++; break;
-	}
-	if (*end == 'i' && mult > 1)
-		end++;
-	if (*end == 'B' && mult > 1)
-		end++;
-	/* at most 64 GiB: a ring is backed by memory */
-	if (*end != '\0' || v == 0 || v > (64ULL << 30) / mult)
-		return -1;
-	*out = v * mult;
+	*out = (size_t)(v * mult);
 	return 0;
 }
 
+/* Digits with an optional fraction (2, 0.5), rounded to milliseconds;
+ * at most TIMEOUT_MAX seconds, which fits an int of milliseconds. */
 int
 parse_timeout(const char *s, int *ms)
 {
-	char *end;
-	double v;
+	uint64_t sec, frac = 0, scale = 1;
+	size_t n = digits(s, TIMEOUT_MAX, &sec), f = 0;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || !(v >= 0) || v > 86400.0 * 24)
+	if (n == 0)
 		return -1;
-	*ms = (int)(v * 1000 + 0.5);
+	if (s[n] == '.') {
+		f = digits(s + n + 1, UINT64_MAX, &frac);
+		if (f == 0)
+			return -1;
+		/* keep four digits: milliseconds and one to round by */
+		for (frac = 0, scale = 0; scale < 4; scale++)
+			frac = frac * 10 + (scale < f ? (uint64_t)(s[n + 1 + scale] - '0') : 0);
+		n += 1 + f;
+	}
+	if (s[n] != '\0' || sec > TIMEOUT_MAX ||
+	    (sec == TIMEOUT_MAX && frac != 0))
+		return -1;
+	*ms = (int)(sec * 1000 + (frac + 5) / 10);
 	return 0;
 }
 
+/* One to four octal digits, 1 to 0777. */
 int
 parse_mode(const char *s, mode_t *mode)
 {
-	char *end;
-	long v;
+	unsigned v = 0;
+	size_t n;
 
-	errno = 0;
-	v = strtol(s, &end, 8);
-	if (errno || end == s || *end != '\0' || v <= 0 || v > 0777)
+	for (n = 0; s[n] >= '0' && s[n] <= '7'; n++)
+		v = v * 8 + (unsigned)(s[n] - '0');
+	if (n == 0 || n > 4 || s[n] != '\0' || v == 0 || v > 0777)
 		return -1;
 	*mode = (mode_t)v;
 	return 0;

@@ -16,7 +16,8 @@ static const char usage_text[] =
 static const char help_text[] =
     "Copy standard input into the shared-memory ring RING (/dev/shm/shmcat.RING).\n"
     "\n"
-    "  -s, --size=SIZE       capacity of a new ring (K, M, G suffixes; default 4M)\n"
+    "  -s, --size=SIZE       capacity of a new ring (default 4M); SIZE is digits\n"
+    "                        with an optional K, M, G, KiB, MiB or GiB\n"
     "  -m, --mode=MODE       octal permissions of a new ring (default 0600)\n"
     "  -t, --timeout=SECONDS give up waiting for space after SECONDS (exit 4)\n"
     "  -n, --nonblock        never wait: exit 4 if the ring is full\n"
@@ -104,8 +105,11 @@ look_around(struct writer *w)
 		fail_wait(w, -SHMCAT_EHANGUP);
 }
 
-/* Wait until read(2) of stdin would not block, looking around every
- * IDLE_CHECK_MS and after a signal. */
+/* Wait until read(2) of stdin would not block, looking around (and
+ * redrawing --progress) every IDLE_CHECK_MS and after a signal.  Stdin
+ * may come with O_NONBLOCK set, a flag of the open file shared with the
+ * producer: if read(2) still says EAGAIN (someone else took the bytes),
+ * we come back here rather than fail or spin. */
 static void
 wait_input(struct writer *w)
 {
@@ -113,6 +117,7 @@ wait_input(struct writer *w)
 
 	do {
 		look_around(w);
+		meter_tick(&w->f.meter);
 		rc = wait_fd(STDIN_FILENO, POLLIN, IDLE_CHECK_MS);
 	} while (rc == 0 || rc == -EINTR);
 }
@@ -137,8 +142,8 @@ copy_bytes(struct writer *w)
 		}
 		wait_input(w);
 		got = read(STDIN_FILENO, p, n < CHUNK ? n : CHUNK);
-		if (got < 0 && errno == EINTR)
-			continue;
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue; /* EAGAIN: see wait_input */
 		if (got < 0) {
 			warnx_ring(w->f.opt.ring, "read: %s", strerror(errno));
 			finish(w, SHMCAT_ABANDON, EXIT_IO);
@@ -147,6 +152,24 @@ copy_bytes(struct writer *w)
 			finish(w, w->keep_open ? SHMCAT_KEEP_OPEN : SHMCAT_END, 0);
 		if ((rc = shmcat_write_commit(w->f.ring, (size_t)got)) != 0)
 			fail_wait(w, rc);
+		meter_tick(&w->f.meter);
+	}
+}
+
+/* shmcat_write_record, waiting for space in half-second slices while
+ * --progress is drawn, so the line goes on moving on a full ring. */
+static int
+write_record(struct writer *w, const char *buf, size_t n)
+{
+	int left = w->f.opt.timeout_ms, slice, rc;
+
+	for (;;) {
+		slice = !w->f.meter.tty || (left >= 0 && left <= 500) ? left : 500;
+		rc = shmcat_write_record(w->f.ring, buf, n, slice);
+		if (rc != -ETIMEDOUT || slice == left)
+			return rc;
+		if (left > 0)
+			left -= slice;
 		meter_tick(&w->f.meter);
 	}
 }
@@ -173,8 +196,7 @@ put_records(struct writer *w, const char *buf, size_t len, char sep, int eof)
 			finish(w, SHMCAT_ABANDON, EXIT_USAGE);
 		}
 		n = (size_t)(end - (buf + done)) + 1;
-		while ((rc = shmcat_write_record(w->f.ring, buf + done, n,
-			    w->f.opt.timeout_ms)) == -EINTR)
+		while ((rc = write_record(w, buf + done, n)) == -EINTR)
 			if (caught_signal)
 				finish(w, SHMCAT_INTERRUPTED, 0);
 		if (rc != 0)
@@ -200,8 +222,8 @@ copy_records(struct writer *w, char sep)
 	for (;;) {
 		wait_input(w);
 		got = read(STDIN_FILENO, buf + len, size - len);
-		if (got < 0 && errno == EINTR)
-			continue;
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue; /* EAGAIN: see wait_input */
 		if (got < 0) {
 			warnx_ring(w->f.opt.ring, "read: %s", strerror(errno));
 			finish(w, SHMCAT_ABANDON, EXIT_IO);

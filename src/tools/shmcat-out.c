@@ -17,7 +17,8 @@ static const char usage_text[] =
 static const char help_text[] =
     "Copy the shared-memory ring RING (/dev/shm/shmcat.RING) to standard output.\n"
     "\n"
-    "  -s, --size=SIZE       capacity if this reader creates the ring (default 4M)\n"
+    "  -s, --size=SIZE       capacity if this reader creates the ring (default 4M);\n"
+    "                        SIZE is digits with an optional K, M, G, KiB, MiB, GiB\n"
     "  -m, --mode=MODE       octal permissions of a new ring (default 0600)\n"
     "  -t, --timeout=SECONDS give up waiting for data after SECONDS (exit 4)\n"
     "  -n, --nonblock        never wait: exit 4 if the ring is empty\n"
@@ -167,7 +168,7 @@ copy_out(struct reader *r)
 			wait_for_data(r);
 			continue;
 		}
-		put = write(STDOUT_FILENO, p, n < CHUNK ? n : CHUNK);
+		put = filter_write(&r->f, p, n < CHUNK ? n : CHUNK);
 		if (put < 0 && errno == EINTR)
 			continue;
 		if (put < 0 && errno == EPIPE)
@@ -189,7 +190,7 @@ write_all(struct reader *r, const char *buf, size_t len)
 	while (len > 0) {
 		if (caught_signal)
 			finish(r, SHMCAT_END, 0);
-		put = write(STDOUT_FILENO, buf, len);
+		put = filter_write(&r->f, buf, len);
 		if (put < 0 && errno == EINTR)
 			continue;
 		if (put < 0 && errno == EPIPE)

@@ -10,8 +10,8 @@
 #include "tool.h"
 
 static const char usage_text[] =
-    "usage: shmcat list [-k]\n"
-    "       shmcat status [-k] ring ...\n"
+    "usage: shmcat list [-j | -k]\n"
+    "       shmcat status [-j | -k] ring ...\n"
     "       shmcat rm [-f] ring ...\n";
 
 static const char help_text[] =
@@ -23,6 +23,7 @@ static const char help_text[] =
     "  rm                    remove a ring no live process uses\n"
     "\n"
     "Options:\n"
+    "  -j, --json            machine-readable output: one JSON document\n"
     "  -k, --kv              machine-readable output: key=value per line\n"
     "  -f, --force           rm: remove even if in use or not a valid ring\n"
     "  -h, --help            show this help\n"
@@ -31,6 +32,7 @@ static const char help_text[] =
     "Exit status: 0 done, 2 bad input or unavailable ring.  See shmcat(1).\n";
 
 static const struct option longopts[] = {
+	{"json", no_argument, NULL, 'j'},
 	{"kv", no_argument, NULL, 'k'},
 	{"force", no_argument, NULL, 'f'},
 	{"help", no_argument, NULL, 'h'},
@@ -38,7 +40,16 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static int kv, force;
+static int json, kv, force;
+
+/* "," before every element of a JSON array but the first. */
+static const char *
+json_sep(void)
+{
+	static int n;
+
+	return n++ ? "," : "";
+}
 
 static int
 open_ring(const char *name, struct shmcat_ring **r)
@@ -82,7 +93,7 @@ print_kv(const char *name, const struct shmcat_status *st)
 static void
 print_human(const char *name, const struct shmcat_status *st)
 {
-	char when[64] = "unknown";
+	char when[64] = "unknown", cap[16], buf[16];
 	time_t t = (time_t)st->created_sec;
 	struct tm tm;
 	int i;
@@ -91,21 +102,24 @@ print_human(const char *name, const struct shmcat_status *st)
 	if (t > 0 && localtime_r(&t, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	printf("ring %s: %s, %s records\n", name, st->state, st->record_mode);
-	printf("  capacity  %" PRIu64 " bytes, %" PRIu64 " buffered (%u%%)\n",
-	    st->capacity, st->buffered,
+	human_size(st->capacity, cap, sizeof(cap));
+	human_size(st->buffered, buf, sizeof(buf));
+	printf("  capacity  %s, %s buffered (%u%%)\n", cap, buf,
 	    (unsigned)(st->buffered * 100 / st->capacity));
-	printf("  bytes in  %" PRIu64 ", out %" PRIu64 " (slowest reader)\n",
-	    st->tail, st->floor);
+	human_size(st->tail, cap, sizeof(cap));
+	human_size(st->floor, buf, sizeof(buf));
+	printf("  bytes in  %s, out %s (slowest reader)\n", cap, buf);
 	printf("  writer    pid %ld %s, %d active, slept %" PRIu64 " times\n",
 	    st->writer_pid, st->writer_alive ? "alive" : "gone",
 	    st->writers_active, st->writer_sleeps);
 	for (i = 0; i < st->nreaders; i++) {
 		const struct shmcat_reader_status *rs = &st->readers[i];
 
-		printf("  reader %-2d %-9s %-12s pos %" PRIu64 " lag %" PRIu64
-		    " pid %ld %s\n", rs->slot, rs->kind,
-		    rs->name[0] ? rs->name : "-", rs->pos, rs->lag, rs->pid,
-		    rs->alive ? "alive" : "gone");
+		human_size(rs->pos, cap, sizeof(cap));
+		human_size(rs->lag, buf, sizeof(buf));
+		printf("  reader %-2d %-9s %-12s pos %s lag %s pid %ld %s\n",
+		    rs->slot, rs->kind, rs->name[0] ? rs->name : "-", cap, buf,
+		    rs->pid, rs->alive ? "alive" : "gone");
 	}
 	printf("  created   %s by pid %ld\n", when, st->creator_pid);
 }
@@ -117,6 +131,8 @@ cmd_status(int n, char **names)
 	struct shmcat_ring *r;
 	int i, rc, worst = 0;
 
+	if (json)
+		json_begin();
 	for (i = 0; i < n; i++) {
 		if ((rc = open_ring(names[i], &r)) != 0) {
 			worst = rc;
@@ -125,6 +141,8 @@ cmd_status(int n, char **names)
 		if ((rc = shmcat_status(r, &st)) != 0) {
 			warnx_ring(names[i], "%s", shmcat_strerror(rc));
 			worst = EXIT_USAGE;
+		} else if (json) {
+			json_ring(json_sep(), names[i], &st);
 		} else if (kv) {
 			print_kv(names[i], &st);
 		} else {
@@ -132,7 +150,21 @@ cmd_status(int n, char **names)
 		}
 		shmcat_close(r, SHMCAT_ABANDON);
 	}
+	if (json)
+		json_end();
 	return worst;
+}
+
+static void
+list_human(const char *name, const struct shmcat_status *st)
+{
+	char cap[16], buf[16];
+
+	human_size(st->capacity, cap, sizeof(cap));
+	human_size(st->buffered, buf, sizeof(buf));
+	printf("%-24s %8s %8s %4u%%  %-11s %d/%d\n", name, cap, buf,
+	    (unsigned)(st->buffered * 100 / st->capacity), st->state,
+	    st->writer_alive, st->readers_alive);
 }
 
 static int
@@ -142,6 +174,7 @@ list_one(const char *name, void *ctx)
 	struct shmcat_status st;
 	struct shmcat_ring *r;
 	struct shmcat_error err;
+	int bad;
 
 	(void)ctx;
 	if (strchr(name, '~')) { /* shmcat_list: a dead creator's build */
@@ -151,11 +184,21 @@ list_one(const char *name, void *ctx)
 		return 0;
 	}
 	if (shmcat_open(name, &o, &r, &err) != 0) {
-		printf(kv ? "name=%s state=invalid error=\"%s\"\n" :
-		    "%-24s (%s)\n", name, shmcat_strerror(err.code));
+		if (json)
+			json_bad_ring(json_sep(), name, "invalid",
+			    shmcat_strerror(err.code));
+		else
+			printf(kv ? "name=%s state=invalid error=\"%s\"\n" :
+			    "%-24s (%s)\n", name, shmcat_strerror(err.code));
 		return 0;
 	}
-	if (shmcat_status(r, &st) != 0)
+	bad = shmcat_status(r, &st) != 0;
+	if (bad && json)
+		json_bad_ring(json_sep(), name, "corrupt",
+		    shmcat_strerror(-SHMCAT_ECORRUPT));
+	else if (json)
+		json_ring(json_sep(), name, &st);
+	else if (bad)
 		printf(kv ? "name=%s state=corrupt\n" : "%-24s (corrupt)\n",
 		    name);
 	else if (kv)
@@ -164,10 +207,7 @@ list_one(const char *name, void *ctx)
 		    st.capacity, st.buffered, st.state, st.writer_alive,
 		    st.readers_alive);
 	else
-		printf("%-24s %12" PRIu64 " %12" PRIu64 " %4u%%  %-11s %d/%d\n",
-		    name, st.capacity, st.buffered,
-		    (unsigned)(st.buffered * 100 / st.capacity), st.state,
-		    st.writer_alive, st.readers_alive);
+		list_human(name, &st);
 	shmcat_close(r, SHMCAT_ABANDON);
 	return 0;
 }
@@ -177,10 +217,15 @@ cmd_list(void)
 {
 	int rc;
 
-	if (!kv)
-		printf("%-24s %12s %12s %5s  %-11s %s\n", "NAME", "CAPACITY",
+	if (json)
+		json_begin();
+	else if (!kv)
+		printf("%-24s %8s %8s %5s  %-11s %s\n", "NAME", "CAPACITY",
 		    "BUFFERED", "FILL", "STATE", "W/R");
-	if ((rc = shmcat_list(list_one, NULL)) != 0) {
+	rc = shmcat_list(list_one, NULL);
+	if (json)
+		json_end();
+	if (rc != 0) {
 		warnx_ring(NULL, "%s: %s", "/dev/shm", shmcat_strerror(rc));
 		return EXIT_USAGE;
 	}
@@ -207,8 +252,9 @@ main(int argc, char **argv)
 
 	tool_init("shmcat", argv);
 	catch_sigbus("/dev/shm");
-	while ((c = getopt_long(argc, argv, "+kfhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jkfhV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'j': json = 1; break;
 		case 'k': kv = 1; break;
 		case 'f': force = 1; break;
 		case 'h':
@@ -228,13 +274,23 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind++];
-	while ((c = getopt_long(argc, argv, "kf", longopts, NULL)) != -1) {
-		if (c == 'k')
+	while ((c = getopt_long(argc, argv, "jkf", longopts, NULL)) != -1) {
+		if (c == 'j')
+			json = 1;
+		else if (c == 'k')
 			kv = 1;
 		else if (c == 'f')
 			force = 1;
 		else
 			return fputs(usage_text, stderr), EXIT_USAGE;
+	}
+	if (json && kv) {
+		warnx_ring(NULL, "-k and --json: choose one output format");
+		return EXIT_USAGE;
+	}
+	if (json && !strcmp(cmd, "rm")) {
+		warnx_ring(NULL, "rm: --json is for list and status");
+		return EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "list") || !strcmp(cmd, "ls"))
 		return optind == argc ? cmd_list() : EXIT_USAGE;

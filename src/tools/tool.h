@@ -7,7 +7,8 @@
  *	signals.c   INT/TERM/HUP as a flag; SIGBUS and truncation
  *	io.c        closed standard descriptors; waiting on one
  *	meter.c     --progress and --stats
- *	filter.c    the start and the finish of both filters
+ *	filter.c    the start, stdin/stdout I/O and the finish of both filters
+ *	json.c      shmcat list/status --json
  */
 #ifndef SHMCAT_TOOL_H
 #define SHMCAT_TOOL_H
@@ -33,6 +34,7 @@ enum {
 
 /* message.c */
 extern const char *progname;
+extern int progress_shown; /* a --progress line is on screen, unended */
 void tool_init(const char *name, char **argv);
 void warnx_ring(const char *ring, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -41,6 +43,7 @@ int report_open_error(const char *ring, const struct shmcat_error *err);
 void vlog(void *ctx, const char *fmt, ...);
 
 /* parse.c */
+#define TIMEOUT_MAX 2073600 /* seconds (24 days): fits an int of ms */
 int parse_size(const char *s, size_t *out);
 int parse_timeout(const char *s, int *ms);
 int parse_mode(const char *s, mode_t *mode);
@@ -112,9 +115,11 @@ struct meter {
 void meter_start(struct meter *m, struct shmcat_ring *r, const char *verb,
     int progress);
 void meter_tick(struct meter *m);
+void meter_end(struct meter *m);
 int meter_wait(struct meter *m, int (*wait)(struct shmcat_ring *, int),
     int timeout_ms);
 void meter_stats(struct meter *m);
+void human_size(uint64_t v, char *buf, size_t len);
 
 /* filter.c */
 struct filter {
@@ -125,5 +130,14 @@ struct filter {
 int filter_start(struct filter *f, int stdio_fd, const char *verb);
 void filter_exit(struct filter *f, enum shmcat_end how, int status)
     __attribute__((noreturn));
+ssize_t filter_write(struct filter *f, const void *buf, size_t n);
+
+/* json.c: shmcat --json (schema in shmcat(1)) */
+void json_begin(void);
+void json_ring(const char *sep, const char *name,
+    const struct shmcat_status *st);
+void json_bad_ring(const char *sep, const char *name, const char *state,
+    const char *error);
+void json_end(void);
 
 #endif
