@@ -900,9 +900,9 @@ status_loop() {
 	SL=$BG_PID
 }
 
-# scene FIELD VALUE: a byte writer sends 2 MB in 20 bursts over about
-# 2 s through a 64K ring to a reader and a tap while `shmcat status` runs
-# in a loop and a peer rewrites FIELD with VALUE for 2 s.  Every side
+# scene FIELD VALUE: a byte writer sends 1.2 MB in 12 bursts over about
+# 1.2 s through a 64K ring to a reader and a tap while `shmcat status` runs
+# in a loop and a peer rewrites FIELD with VALUE for 1 s.  Every side
 # must end with a documented status (writer 0, 1, 2 (corrupt when it
 # attaches, after the peer started), 4, or 141 (stream_flags read as a
 # hangup); reader 0, 1, 3 or
@@ -912,17 +912,17 @@ scene() {
 	local field=$1 value=$2 wp rp tp
 	R=$BASE-$field-$((++SCENE))
 	expect_left "$R"
-	spawn "$SHMCAT_OUT" -t 8 -s 64K "$R" >/dev/null 2>"$T/$R.out.err"
+	spawn "$SHMCAT_OUT" -t 4 -s 64K "$R" >/dev/null 2>"$T/$R.out.err"
 	rp=$BG_PID
 	wait_until ring_is "$R" readers_alive 1
-	spawn "$SHMCAT_OUT" -t 8 --tap "$R" >/dev/null 2>"$T/$R.tap.err"
+	spawn "$SHMCAT_OUT" -t 4 --tap "$R" >/dev/null 2>"$T/$R.tap.err"
 	tp=$BG_PID
 	wait_until ring_is "$R" readers_alive 2
 	: >"$T/$R.st"
 	status_loop "$T/$R.st"
-	rewrite 2 "$field" "$value"
-	spawn bash -c 'for ((i = 0; i < 20; i++)); do head -c 100000 "$0"; sleep 0.1; done |
-		"$1" -t 5 "$2"; exit "${PIPESTATUS[1]}"' "$RAND" "$SHMCAT_IN" "$R" 2>"$T/$R.in.err"
+	rewrite 1 "$field" "$value"
+	spawn bash -c 'for ((i = 0; i < 12; i++)); do head -c 100000 "$0"; sleep 0.1; done |
+		"$1" -t 3 "$2"; exit "${PIPESTATUS[1]}"' "$RAND" "$SHMCAT_IN" "$R" 2>"$T/$R.in.err"
 	wp=$BG_PID
 	# (called in an || list, where errexit is off: every check returns)
 	local bad=0
