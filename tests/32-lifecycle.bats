@@ -276,7 +276,7 @@ C
 @test "observers never see a live stream as corrupt (threads, as often as they can look)" {
 	write_observer_c
 	run -0 cc -std=c11 -O2 -Wall -pthread -I"$REPO/include" -o "$T/observer" \
-		"$T/observer.c" "$SHMCAT_BIN/libshmcat.a" -lpthread
+		"$T/observer.c" "$SHMCAT_BIN/libshmcat.a" -lpthread $TEST_LDFLAGS
 	run --separate-stderr tmo "$T/observer" "$R"
 	assert_status "$status" 0 "observer ($output)"
 	assert_match "$output" "^0 false alarms"
@@ -425,7 +425,7 @@ C
 @test "the library refuses calls that do not fit the handle's role or limits, never crashes" {
 	write_misuse_c
 	run -0 cc -std=c11 -Wall -I"$REPO/include" -o "$T/misuse" "$T/misuse.c" \
-		"$SHMCAT_BIN/libshmcat.a" -lpthread
+		"$SHMCAT_BIN/libshmcat.a" -lpthread $TEST_LDFLAGS
 	run --separate-stderr tmo "$T/misuse" "$R"
 	assert_status "$status" 0 "misuse test ($output)"
 	assert_equal "$output" "ok"
@@ -624,7 +624,7 @@ C
 @test "first starts of one reader name at once make one slot" {
 	write_names_c
 	run -0 cc -std=c11 -Wall -I"$REPO/include" -o "$T/names" "$T/names.c" \
-		"$SHMCAT_BIN/libshmcat.a" -lpthread
+		"$SHMCAT_BIN/libshmcat.a" -lpthread $TEST_LDFLAGS
 	run -0 tmo "$SHMCAT_IN" -k "$R" </dev/null
 	run --separate-stderr tmo "$T/names" "$R"
 	assert_status "$status" 0 "names ($output)"

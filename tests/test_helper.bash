@@ -12,6 +12,9 @@ SHMCAT_IN=$SHMCAT_BIN/shmcat-in
 SHMCAT_OUT=$SHMCAT_BIN/shmcat-out
 SHMCAT=$SHMCAT_BIN/shmcat
 SHMDIR=/dev/shm
+# Extra flags for test programs that link the library: a sanitizer
+# build's archive needs its runtime too (make sanitize sets this).
+TEST_LDFLAGS=${SHMCAT_TEST_LDFLAGS:-}
 
 # Upper bound for one command that may block, and for one wait_until.
 TMO=${SHMCAT_TEST_TIMEOUT:-20}
