@@ -948,6 +948,7 @@ scenes() {
 	((${#fails[@]} == 0)) || _fail "${fails[@]}"
 }
 
+# bats test_tags=slow
 @test "rewriting under a stream: identity fields (magic, version, sizes, capacity, creation)" {
 	scenes magic=0 version=1 header_size=0xffffffff capacity=0x8000000000000000 \
 		object_size=1 created_sec=0x7fffffffffffffff creator_pid=-1 \
@@ -960,12 +961,14 @@ scenes() {
 		pos0=tail+1 pos1=0
 }
 
+# bats test_tags=slow
 @test "rewriting under a stream: flags and counts" {
 	scenes record_mode=99 writer_events=0xffffffffffffffff stream_flags=0xffffffff \
 		writer_pid=0x7fffffff writer_waiting=0xffffffff writer_sleeps=0xffffffffffffffff \
 		readers_waiting=0xffffffff commit_waiting=0xffffffff
 }
 
+# bats test_tags=slow
 @test "rewriting under a stream: reader and writer slots (kind, pid, counters, name)" {
 	scenes kind0=99 kind1=0 kind5=2 pid0=-1 sleeps1=0xffffffffffffffff \
 		skipped1=0xffffffffffffffff name0=0x1b name1=0xff wbusy0=0xffffffff \

@@ -25,7 +25,7 @@ static const char help_text[] =
     "Options:\n"
     "  -j, --json            machine-readable output: one JSON document\n"
     "  -k, --kv              machine-readable output: key=value per line\n"
-    "  -f, --force           rm: remove even if in use or not a valid ring\n"
+    "  -f, --force           rm: also remove what is not a valid ring (never one in use)\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
     "\n"
