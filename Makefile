@@ -155,7 +155,7 @@ sanitize:
 	build-tsan/test_ring
 
 bench: all
-	bench/run
+	BENCH_SAVE=1 bench/run
 
 # The model check, and its mutants: each seeds one known bug into the
 # model and must be caught, proving the model can fail.  make check runs
