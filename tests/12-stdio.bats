@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 }
 C
 	# (A sanitizer build's library needs its runtime in the program.)
-	run -0 cc -std=c11 -Wall ${SHMCAT_TEST_LDFLAGS:-} -I"$REPO/include" \
+	run -0 cc -std=c11 -Wall $TEST_LDFLAGS -I"$REPO/include" \
 		-o "$T/lowfd" "$T/lowfd.c" "$SHMCAT_BIN/libshmcat.a" -lpthread
 	run -0 tmo "$T/lowfd" "$R"
 	assert_no_ring "$R"

@@ -401,7 +401,7 @@ lib_examples() {
 		((n > 0)) || { echo "# $page: no program in EXAMPLES"; bad=1; continue; }
 		for ((i = 1; i <= n; i++)); do
 			grep -q 'main(' "$T/$page.$i.c" || continue
-			if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 ${SHMCAT_TEST_LDFLAGS:-} \
+			if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 $TEST_LDFLAGS \
 			    -I"$REPO/include" -o "$T/ex" "$T/$page.$i.c" \
 			    "$BIN/libshmcat.a" -lpthread 2>"$T/cc.err"; then
 				echo "# $page, example $i does not compile:"

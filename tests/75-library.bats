@@ -13,10 +13,6 @@ setup_file() {
 	shmcat_setup_file
 }
 
-# A sanitizer build's library needs its runtime in the program too
-# (make sanitize sets this).
-LINK_FLAGS=${SHMCAT_TEST_LDFLAGS:-}
-
 setup() {
 	shmcat_setup
 }
@@ -103,7 +99,7 @@ C
 @test "a program with the library's old internal names links statically and runs" {
 	write_clash_c
 	run -0 cc -std=c11 -Wall -I"$REPO/include" -o "$T/clash" "$T/clash.c" \
-		"$SHMCAT_BIN/libshmcat.a" -lpthread $LINK_FLAGS
+		"$SHMCAT_BIN/libshmcat.a" -lpthread $TEST_LDFLAGS
 	run -0 --separate-stderr tmo "$T/clash" "$R"
 	assert_equal "$output" "timed out"
 }
@@ -113,7 +109,7 @@ C
 	ln -sf "$(readlink -f "$SHMCAT_BIN/$SO")" "$T/libshmcat.so"
 	ln -sf "$(readlink -f "$SHMCAT_BIN/$SO")" "$T/$SO"
 	run -0 cc -std=c11 -Wall -I"$REPO/include" -o "$T/clash" "$T/clash.c" \
-		-L"$T" -lshmcat -lpthread $LINK_FLAGS
+		-L"$T" -lshmcat -lpthread $TEST_LDFLAGS
 	LD_LIBRARY_PATH=$T run -0 --separate-stderr tmo "$T/clash" "$R"
 	assert_equal "$output" "timed out"
 }
@@ -148,7 +144,7 @@ lib_edges() {
 
 # cc_lib NAME: build $T/NAME.c against the archive, warnings fatal.
 cc_lib() {
-	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $LINK_FLAGS \
+	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $TEST_LDFLAGS \
 		-I"$REPO/include" -o "$T/$1" "$T/$1.c" "$SHMCAT_BIN/libshmcat.a" \
 		-lpthread
 }
@@ -345,7 +341,7 @@ int main(int argc, char **argv)
 }
 C
 	command -v g++ >/dev/null || _fail "g++ is missing: tests/deps installs it"
-	run -0 g++ -std=c++11 -Wall -Wextra -Werror $LINK_FLAGS -I"$REPO/include" \
+	run -0 g++ -std=c++11 -Wall -Wextra -Werror $TEST_LDFLAGS -I"$REPO/include" \
 		-o "$T/cxx" "$T/cxx.cc" "$SHMCAT_BIN/libshmcat.a" -lpthread
 	run -0 --separate-stderr tmo "$T/cxx" "$R"
 	local v
@@ -470,7 +466,7 @@ C
 
 # examples/ (item 2): built here from the source, as a user would.
 build_example() {
-	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $LINK_FLAGS \
+	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $TEST_LDFLAGS \
 		-I"$REPO/include" -o "$T/$1" "$REPO/examples/$1.c" \
 		"$SHMCAT_BIN/libshmcat.a" -lpthread
 }
