@@ -266,16 +266,13 @@ create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err)
 	char tmp[SHMCAT_NAME_MAX + 64], path[SHMCAT_PATH_MAX + 64];
 	char final[SHMCAT_PATH_MAX];
 	off_t size = SHMCAT_HDR_SIZE + r->cap;
-	struct timespec now;
 	int rc;
 
 	/* The pid alone is not unique: in containers every side may be
 	 * pid 1, and a creator killed here leaves its name behind.  The
 	 * nonce makes each try a new name; EEXIST just means try again. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	snprintf(tmp, sizeof(tmp), "/" SHMCAT_PREFIX "%s~%ld.%lx", r->name,
-	    (long)getpid(), (unsigned long)(now.tv_sec * 1000000000L +
-	    now.tv_nsec));
+	    (long)getpid(), (unsigned long)now_ns());
 	r->fd = shm_open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	LOG(r, "shm_open %s O_CREAT|O_EXCL mode %04o: %s", tmp,
 	    (unsigned)mode, r->fd < 0 ? strerror(errno) : "ok");
