@@ -689,7 +689,8 @@ writer_slept() {
 	WP=$BG_PID
 	spawn "$SHMCAT_OUT" -s 64K "$R" >"$T/out" 2>"$T/out.err"
 	RP=$BG_PID
-	spawn "$SHMCAT_OUT" --tap "$R" >"$T/tap" 2>"$T/tap.err"
+	# (the tap may start first and make the ring: give it the same size)
+	spawn "$SHMCAT_OUT" --tap -s 64K "$R" >"$T/tap" 2>"$T/tap.err"
 	local tp=$BG_PID
 	wait_until ring_is "$R" readers_alive 2
 	feed "$FIRST" 100000
