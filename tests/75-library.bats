@@ -574,3 +574,47 @@ C
 		"re-armed: 0" "ended: 1" "then: end of stream")"
 	assert_no_ring "$R"
 }
+
+# Observers (shmcat status, shmcat list, an SHMCAT_INSPECT handle) take
+# no part in the stream: one that happens to be looking when the last
+# reader leaves must not keep a finished ring (found by the soak's
+# observe class, seed 20261127 round 365).
+@test "an inspecting handle open as the last reader leaves does not keep the finished ring" {
+	cat >"$T/look.c" <<'C'
+#include <stdio.h>
+#include "shmcat.h"
+/* Open RING to inspect, say so, hold it until stdin ends. */
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_INSPECT};
+	struct shmcat_ring *r;
+	struct shmcat_error err;
+	char line[16];
+
+	if (argc != 2 || shmcat_open(argv[1], &o, &r, &err) != 0)
+		return 2;
+	puts("attached");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) != NULL)
+		;
+	shmcat_close(r, SHMCAT_END);
+	return 0;
+}
+C
+	cc_lib look
+	run -0 tmo "$SHMCAT_IN" "$R" <<<"one line"
+	# fd 8 keeps the FIFO's write end, so the program holds its handle
+	# until we close it (O_RDWR: the open does not wait for a reader)
+	mkfifo "$T/hold"
+	exec 8<>"$T/hold"
+	spawn "$T/look" "$R" <"$T/hold" >"$T/said" 8>&-
+	local lp=$BG_PID
+	wait_until grep -qx attached "$T/said"
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" "one line" "what the reader delivered"
+	local left=no
+	ring_exists "$R" && left=yes
+	exec 8>&-
+	assert_job "$lp" 0 "the inspecting program"
+	assert_equal "$left" no "ring left after its last reader, with an observer looking"
+}

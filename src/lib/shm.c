@@ -11,7 +11,8 @@
  * Every attached process holds a shared lock on LOCK_ATTACH.  Removing a
  * ring takes it exclusively, so a ring in use is never removed, not even
  * with force; after locking, an attacher checks the name still leads to
- * its object.
+ * its object.  Observers (status, list) hold none: they only read, and a
+ * removal under them leaves their mapping intact.
  *
  * A creator holds LOCK_ATTACH on its build file from the moment it
  * exists.  One killed while building (during posix_fallocate, say)
@@ -393,6 +394,12 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 		return fail(err, "header", rc);
 	if ((rc = map_ring(r)) != 0)
 		return fail(err, "mmap", rc);
+	/* An observer takes no part in the stream, so it holds no lock:
+	 * one looking as the last participant leaves must not keep a
+	 * finished ring (it could not remove it: its descriptor is
+	 * read-only), nor make `shmcat rm` call a ring busy. */
+	if (r->rdonly)
+		return 0;
 	if ((rc = lock_try(r->fd, LOCK_ATTACH, 0)) != 0)
 		return fail(err, "fcntl", rc == -EAGAIN ? -SHMCAT_EBUSY : rc);
 	return 0;
