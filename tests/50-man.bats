@@ -26,7 +26,7 @@ setup_file() { shmcat_setup_file; }
 
 setup() {
 	shmcat_setup
-	command -v mandoc >/dev/null || _fail "mandoc is missing: tests/deps installs it"
+	need mandoc
 }
 
 # Every example here ends its streams: a ring left over is a bug, and
@@ -281,6 +281,7 @@ compare_opts() {
 }
 
 @test "EXAMPLES: shmcat list, status, status -k, rm" {
+	need jq
 	seq 100000 | tmo "$SHMCAT_IN" "$R-nums"
 	run -0 --separate-stderr tmo "$SHMCAT" list
 	assert_match "$output" "(^|"$'\n'")$R-nums " "shmcat list"
@@ -342,6 +343,7 @@ lib_examples() {
 
 @test "EXAMPLES of the section-3 pages compile without warnings and run" {
 	local page n i bad=0
+	need cc
 	((${#LIBPAGES[@]} > 0)) || _fail "no man/*.3"
 	echo "text from the page's reader" >"$T/input"
 	for page in "${LIBPAGES[@]}"; do

@@ -29,13 +29,6 @@ setup() {
 
 teardown() { shmcat_teardown; }
 
-# need CMD: fail, never skip, when a shell under test is missing
-# (tests/deps installs them).
-need() {
-	command -v "$1" >/dev/null && return 0
-	_fail "$1 is missing: tests/deps installs it"
-}
-
 # words LIST: the words of LIST, sorted, one per line.
 words() {
 	tr -s ' \t' '\n\n' <<<"$*" | sed '/^$/d' | sort -u

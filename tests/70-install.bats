@@ -31,12 +31,6 @@ setup() {
 
 teardown() { shmcat_teardown; }
 
-# need CMD: fail, never skip, when a tool a test uses is missing.
-need() {
-	command -v "$1" >/dev/null && return 0
-	_fail "$1 is missing: tests/deps installs it"
-}
-
 # present KIND PATH...: each PATH (under $D) exists and is of KIND
 # (f: regular file, x: executable file, l: symlink).
 present() {
@@ -170,6 +164,7 @@ EOF
 
 @test "a program built with pkg-config writes; shmcat-out reads it" {
 	need pkg-config
+	need cc
 	write_hello_c
 	export PKG_CONFIG_PATH=$D/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D
 	# shellcheck disable=SC2046
@@ -187,6 +182,7 @@ EOF
 }
 
 @test "a program linked with libshmcat.a needs no libshmcat.so" {
+	need cc
 	write_hello_c
 	run -0 cc -std=c11 -Wall -Werror -I"$D/usr/include" -o "$T/hello" "$T/hello.c" \
 	    "$D/usr/lib/libshmcat.a" -lpthread

@@ -36,6 +36,13 @@ _fail() {
 	false
 }
 
+# need CMD: fail, never skip, when a tool a test uses is missing
+# (tests/deps installs them; a skipped test would pass in CI).
+need() {
+	command -v "$1" >/dev/null && return 0
+	_fail "$1 is missing: tests/deps installs it"
+}
+
 # assert_equal ACTUAL EXPECTED [WHAT]
 assert_equal() {
 	[[ "$1" == "$2" ]] && return 0
