@@ -374,6 +374,7 @@ EOF
 # fish_complete FILE LINE: load completions/FILE in fish and complete
 # LINE; prints the candidates without their descriptions.
 fish_complete() {
+	local - # pipefail for this function only: fish's status counts
 	set -o pipefail
 	PATH=$COMP_PATH timeout "$TMO" fish --no-config -c \
 	    'set -p fish_function_path (dirname $argv[1]); source $argv[1]; and complete -C $argv[2]' \
