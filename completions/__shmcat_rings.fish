@@ -1,16 +1,17 @@
 # __shmcat_rings: the rings that exist, for the shmcat completions.
 #
-# Ring names come from /dev/shm/shmcat.<name>; names with '~' are rings
-# still being built.  SHMCAT_SHM_DIR overrides the directory for the
-# completions only: the programs themselves always use /dev/shm.
+# Ring names come from `shmcat list -k` (the first shmcat on PATH; none
+# if there is none), so the completions see what the programs see.
+# Every name it lists is offered, an object that is not a ring as well:
+# `shmcat rm -f` and `shmcat-in -f` are how one is removed or replaced.
+# Build files (NAME~PID.NONCE) are not: no command takes those names.
+# A line of `shmcat list -k` is "name=NAME key=value...", NAME of
+# [A-Za-z0-9._-] and not starting with '.' (shmcat_valid_name); any
+# other line is skipped.
 
 function __shmcat_rings --description 'List existing shmcat rings'
-    set -l dir /dev/shm
-    set -q SHMCAT_SHM_DIR; and set dir $SHMCAT_SHM_DIR
-    for f in $dir/shmcat.*
-        set -l n (string replace -r '^.*/' '' -- $f)
-        set n (string replace -r '^shmcat\.' '' -- $n)
-        test -n "$n"; or continue
-        string match -q -- '*~*' $n; or echo $n
-    end
+    command -sq shmcat; or return 0
+    command shmcat list -k 2>/dev/null |
+        string replace -rf -- '^name=([A-Za-z0-9_-][A-Za-z0-9._-]*)(?: [a-z_]+=.*)?$' '$1'
+    return 0
 end

@@ -4,22 +4,26 @@
 # it, so bash-completion's on-demand loader finds it under each name.
 # Needs nothing from bash-completion itself.
 #
-# Ring names come from the rings that exist: /dev/shm/shmcat.<name>.
-# SHMCAT_SHM_DIR overrides the directory for these completions only;
-# the programs themselves always use /dev/shm.
+# Ring names come from `shmcat list -k` (the first shmcat on PATH; none
+# if there is none), so the completions see what the programs see.
+# Every name it lists is offered, an object that is not a ring as well:
+# `shmcat rm -f` and `shmcat-in -f` are how one is removed or replaced.
+# Build files (NAME~PID.NONCE) are not: no command takes those names.
 
-# Print the name of every existing ring, one per line.
+# Print the name of every ring `shmcat list -k` lists, one per line.  A
+# line is "name=NAME key=value...", NAME of [A-Za-z0-9._-] and not
+# starting with '.' (shmcat_valid_name); any other line is skipped.
 _shmcat_rings()
 {
-	local dir=${SHMCAT_SHM_DIR:-/dev/shm} f n
+	local line re='^name=([A-Za-z0-9_-][A-Za-z0-9._-]*)( [a-z_]+=|$)'
 
-	for f in "$dir"/shmcat.*; do
-		[[ -e $f ]] || continue
-		n=${f##*/}
-		n=${n#shmcat.}
-		[[ -z $n || $n == *'~'* ]] && continue
-		printf '%s\n' "$n"
+	type -P shmcat >/dev/null 2>&1 || return 0
+	# (A pipe: the loop runs in a subshell and leaves the user's
+	# BASH_REMATCH alone.)
+	command shmcat list -k 2>/dev/null | while IFS= read -r line; do
+		[[ $line =~ $re ]] && printf '%s\n' "${BASH_REMATCH[1]}"
 	done
+	return 0
 }
 
 # Set COMPREPLY to the words of $1 (one per line) that start with $2.

@@ -329,13 +329,8 @@ make_odd() {
 HOSTILE=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile}
 
 @test "status --json: the documented schema, exact numbers, jq reads it" {
-	feed_open
-	spawn "$SHMCAT_IN" -s 8K "$R" <"$FEED"
-	local writer=$BG_PID wpid
-	wpid=$(child_of "$writer")
-	seq 1 1000 >"$T/in"
-	feed "$T/in"
-	wait_until ring_is "$R" buffered 3893
+	writer_waiting
+	local writer=$WRITER wpid=$WPID
 	run -0 --separate-stderr tmo "$SHMCAT" status --json "$R"
 	local j=$output
 	assert_equal "$(jq -r '.schema' <<<"$j")" 1 "schema"

@@ -24,13 +24,8 @@ teardown() {
 }
 
 @test "status shows capacity, fill, bytes in and out, pids and liveness" {
-	feed_open
-	spawn "$SHMCAT_IN" -s 8K "$R" <"$FEED"
-	local writer=$BG_PID wpid
-	wpid=$(child_of "$writer")
-	seq 1 1000 >"$T/in"
-	feed "$T/in"
-	wait_until ring_is "$R" buffered 3893
+	writer_waiting
+	local writer=$WRITER wpid=$WPID
 	run -0 tmo "$SHMCAT" status -k "$R"
 	assert_match "$output" $'capacity=8192\nbuffered=3893\nfill_pct=47\nbytes_in=3893\nbytes_out=0\nstate=open' "counters"
 	assert_match "$output" "writer_pid=$wpid"$'\n'"writer_alive=1" "writer"

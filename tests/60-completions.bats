@@ -1,14 +1,15 @@
 #!/usr/bin/env bats
 # Shell completions: each file is loaded in its real shell and asked to
 # complete; the answers must be the options of the right command, the
-# commands of shmcat, and the rings that exist.
+# commands of shmcat, and the rings `shmcat list -k` lists.
 #
-# Self-contained (no test_helper).  Rings are fake files
-# /dev/shm/shmcat.bt-comp-N-PID-*, removed in teardown.  bash, zsh and fish
-# are installed here if missing (tests/run installs them too).
+# The shells under test find $SHMCAT_BIN first on PATH ($COMP_PATH), as
+# a user finds the installed shmcat.  bash, zsh and fish come from
+# tests/deps; a missing shell fails its tests.
 
-REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-BIN=${SHMCAT_BIN:-$REPO/build}
+bats_require_minimum_version 1.5.0
+load test_helper
+
 COMP=$REPO/completions
 
 IN_OPTS='--size --mode --timeout --nonblock --force --owner --group --lines
@@ -19,30 +20,14 @@ COMMANDS='list ls status stat rm'
 # The options of shmcat list and status (shmcat --help, shmcat(1)).
 SHOW_OPTS='-j --json -k --kv'
 
+setup_file() { shmcat_setup_file; }
+
 setup() {
-	P=bt-comp-$BATS_TEST_NUMBER-$$
-	T=$BATS_TEST_TMPDIR
-	# Two rings of this test, and a ring being built (shm.c names those
-	# shmcat.NAME~PID): completions must not offer that one.
-	touch "/dev/shm/shmcat.$P-a" "/dev/shm/shmcat.$P-b" "/dev/shm/shmcat.$P-c~123"
+	shmcat_setup
+	COMP_PATH=$SHMCAT_BIN:$PATH
 }
 
-teardown() {
-	local f
-	rm -f /dev/shm/shmcat."$P"*
-	for f in /dev/shm/shmcat."$P"*; do
-		[[ -e $f ]] && { echo "# left in /dev/shm: $f"; return 1; }
-	done
-	return 0
-}
-
-# need CMD: fail, never skip, when a shell under test is missing
-# (tests/deps installs them).
-need() {
-	command -v "$1" >/dev/null && return 0
-	echo "# $1 is missing: tests/deps installs it"
-	return 1
-}
+teardown() { shmcat_teardown; }
 
 # words LIST: the words of LIST, sorted, one per line.
 words() {
@@ -55,10 +40,84 @@ same_set() {
 	e=$(words "$2")
 	a=$(words "$3")
 	[[ $e == "$a" ]] && return 0
-	echo "# $1 differs"
-	echo "# expected: $(echo $e)"
-	echo "# actual:   $(echo $a)"
-	return 1
+	_fail "$1 differs" "expected: $(echo $e)" "actual:   $(echo $a)"
+}
+
+# assert_offers LIST WORD: WORD is one of the lines of LIST.
+assert_offers() {
+	[[ $'\n'$1$'\n' == *$'\n'"$2"$'\n'* ]] && return 0
+	_fail "$2 is not offered" "offered: $(echo $1)"
+}
+
+# make_rings: what the ring tests complete.  $R-a and $R-b are rings (a
+# writer with no input ends its stream and leaves the empty ring for a
+# reader); $R-c is an object that is not a ring, which the completions
+# offer too, for `shmcat rm -f`; "$R-d~PID" is the build file of a
+# creator that died (its pid is beyond PID_MAX_LIMIT), which they must
+# not offer; "$R-e f" is not a valid name, which shmcat list skips.
+# RINGS is what the completions should offer.
+make_rings() {
+	local n
+	for n in a b; do
+		run -0 --separate-stderr tmo "$SHMCAT_IN" -s 4K "$R-$n" </dev/null
+		expect_left "$R-$n"
+	done
+	: >"$SHMDIR/shmcat.$R-c"
+	: >"$SHMDIR/shmcat.$R-d~999999999"
+	: >"$SHMDIR/shmcat.$R-e f"
+	expect_left "$R-c"
+	expect_left "$R-d~999999999"
+	expect_left "$R-e f"
+	# What the completions read.
+	run -0 --separate-stderr tmo "$SHMCAT" list -k
+	assert_match "$output" "name=$R-a capacity=4096 buffered=0 state=ended " "ring a"
+	assert_match "$output" "name=$R-b capacity=4096 " "ring b"
+	assert_match "$output" "name=$R-c state=invalid " "object c"
+	assert_match "$output" "name=$R-d~999999999 state=abandoned" "build file d"
+	RINGS="$R-a $R-b $R-c"
+}
+
+# fake_shmcat: a shmcat first on PATH whose `list -k` also prints lines
+# a loose parser would take a name from, complains and fails.  Only the
+# well-formed names it prints (FAKE_RINGS) may be offered.
+fake_shmcat() {
+	mkdir -p "$T/fake"
+	cat >"$T/fake/shmcat" <<EOF
+#!/bin/sh
+[ "\$*" = "list -k" ] || exit 2
+cat <<'LIST'
+name=$R-ok1 capacity=4096 buffered=0 state=ended writer_alive=0 readers_alive=0
+name=$R-ok2
+name=$R-ok3 state=invalid error="not a shmcat ring"
+name=$R-b~123.00ff state=abandoned
+name=$R-sp ace state=open
+name=$R-tab	state=open
+ name=$R-lead state=open
+x name=$R-mid state=open
+capacity=1 name=$R-late
+name=$R-glob* state=open
+name=$R-quo"te state=open
+name=$R-semi;rm state=open
+LIST
+echo "shmcat: /dev/shm: something went wrong" >&2
+exit 2
+EOF
+	chmod +x "$T/fake/shmcat"
+	COMP_PATH=$T/fake:$PATH
+	FAKE_RINGS="$R-ok1 $R-ok2 $R-ok3"
+}
+
+# no_shmcat: COMP_PATH without any directory that holds a shmcat.
+no_shmcat() {
+	local d dirs=() keep=()
+	IFS=: read -r -a dirs <<<"$PATH"
+	for d in "${dirs[@]}"; do
+		[[ -e $d/shmcat ]] || keep+=("$d")
+	done
+	COMP_PATH=$(IFS=:; echo "${keep[*]}")
+	if PATH=$COMP_PATH type -P shmcat >/dev/null; then
+		_fail "a shmcat is still on PATH: $COMP_PATH"
+	fi
 }
 
 ########
@@ -69,7 +128,7 @@ same_set() {
 # with completions/shmcat.bash, the way bash calls a `complete -F`
 # function; prints COMPREPLY one per line.
 bash_complete() {
-	timeout 20 bash --norc --noprofile -c '
+	PATH=$COMP_PATH timeout "$TMO" bash --norc --noprofile -c '
 		source "$1" || exit 3
 		shift
 		COMP_WORDS=("$@")
@@ -85,90 +144,99 @@ bash_complete() {
 }
 
 @test "bash: one file registers shmcat, shmcat-in and shmcat-out" {
-	run timeout 20 bash --norc --noprofile -c 'source "$1" && complete -p shmcat shmcat-in shmcat-out' \
+	run -0 tmo bash --norc --noprofile -c 'source "$1" && complete -p shmcat shmcat-in shmcat-out' \
 	    _ "$COMP/shmcat.bash"
-	[[ $status == 0 ]]
-	[[ ${#lines[@]} == 3 ]]
-	[[ $output == *"-F "*" shmcat-in"* && $output == *" shmcat-out"* && $output == *" shmcat"* ]]
+	assert_equal "${#lines[@]}" 3 "lines of complete -p"
+	assert_match "$output" "-F [^ ]+ shmcat-in" "shmcat-in"
+	assert_match "$output" "-F [^ ]+ shmcat-out" "shmcat-out"
+	assert_match "$output" "-F [^ ]+ shmcat($|"$'\n'")" "shmcat"
 }
 
 @test "bash: shmcat-in -- offers the writer's long options" {
-	run bash_complete shmcat-in --
-	[[ $status == 0 ]]
+	run -0 bash_complete shmcat-in --
 	same_set "shmcat-in --" "$IN_OPTS" "${output//=/}"
 }
 
 @test "bash: shmcat-out -- offers the reader's long options" {
-	run bash_complete shmcat-out --
-	[[ $status == 0 ]]
+	run -0 bash_complete shmcat-out --
 	same_set "shmcat-out --" "$OUT_OPTS" "${output//=/}"
 }
 
 @test "bash: --owner and --group offer users and groups" {
-	run bash_complete shmcat-out --owner nob
-	[[ $status == 0 ]]
-	[[ $'\n'$output$'\n' == *$'\nnobody\n'* ]]
-	run bash_complete shmcat-in --group ro
-	[[ $status == 0 ]]
-	[[ $'\n'$output$'\n' == *$'\nroot\n'* ]]
+	run -0 bash_complete shmcat-out --owner nob
+	assert_offers "$output" nobody
+	run -0 bash_complete shmcat-in --group ro
+	assert_offers "$output" root
 }
 
 @test "bash: shmcat-in - offers short options too" {
-	run bash_complete shmcat-in -
-	[[ $status == 0 ]]
-	[[ $'\n'$output$'\n' == *$'\n-s\n'* && $'\n'$output$'\n' == *$'\n-0\n'* ]]
-	[[ $'\n'$output$'\n' == *$'\n--keep-open\n'* ]]
+	run -0 bash_complete shmcat-in -
+	assert_offers "$output" -s
+	assert_offers "$output" -0
+	assert_offers "$output" --keep-open
 }
 
 @test "bash: shmcat offers its commands" {
-	run bash_complete shmcat ''
-	[[ $status == 0 ]]
+	run -0 bash_complete shmcat ''
 	same_set "shmcat" "$COMMANDS" "$output"
-	run bash_complete shmcat st
+	run -0 bash_complete shmcat st
 	same_set "shmcat st" "status stat" "$output"
 }
 
 @test "bash: shmcat list - and status - offer the options of --help" {
 	local o
+	run -0 --separate-stderr tmo "$SHMCAT" --help
 	for o in $SHOW_OPTS; do
-		"$BIN/shmcat" --help | grep -qE -- "(^|[ ,])$o([ ,=]|$)" ||
-		    { echo "# $o is not in shmcat --help"; return 1; }
+		assert_match "$output" "(^|[ ,])$o([ ,=]|$)" "$o in shmcat --help"
 	done
-	run bash_complete shmcat list -
+	run -0 bash_complete shmcat list -
 	same_set "shmcat list -" "$SHOW_OPTS" "$output"
-	run bash_complete shmcat status -
+	run -0 bash_complete shmcat status -
 	same_set "shmcat status -" "$SHOW_OPTS" "$output"
 }
 
-@test "bash: ring names come from /dev/shm" {
+@test "bash: ring names come from shmcat list" {
+	make_rings
 	local cmd
 	for cmd in "shmcat-in" "shmcat-out" "shmcat-out -r x" "shmcat status" "shmcat rm"; do
-		run bash_complete $cmd "$P"
-		[[ $status == 0 ]]
-		same_set "$cmd $P" "$P-a $P-b" "$output"
+		run -0 --separate-stderr bash_complete $cmd "$R"
+		same_set "$cmd $R" "$RINGS" "$output"
+		assert_equal "$stderr" "" "stderr of $cmd $R"
 	done
 }
 
 @test "bash: no ring name after an option that takes a value" {
-	run bash_complete shmcat-in -s "$P"
-	[[ $status == 0 && -z $output ]]
-	run bash_complete shmcat-out --reader = ''
-	[[ $status == 0 && -z $output ]]
+	make_rings
+	run -0 bash_complete shmcat-in -s "$R"
+	assert_equal "$output" "" "shmcat-in -s $R"
+	run -0 bash_complete shmcat-out --reader = ''
+	assert_equal "$output" "" "shmcat-out --reader="
 }
 
-@test "bash: SHMCAT_SHM_DIR points the completions elsewhere" {
-	mkdir "$T/shm"
-	touch "$T/shm/shmcat.elsewhere" "$T/shm/other"
-	SHMCAT_SHM_DIR=$T/shm run bash_complete shmcat-out ''
-	[[ $status == 0 && $output == elsewhere ]]
+@test "bash: without shmcat on PATH, no ring names and no complaint" {
+	make_rings
+	no_shmcat
+	run -0 --separate-stderr bash_complete shmcat-out "$R"
+	assert_equal "$output" "" "shmcat-out $R"
+	assert_equal "$stderr" "" "stderr"
+	run -0 --separate-stderr bash_complete shmcat rm ''
+	assert_equal "$output" "" "shmcat rm"
+	assert_equal "$stderr" "" "stderr"
+}
+
+@test "bash: only the well-formed names of list -k are offered" {
+	fake_shmcat
+	run -0 --separate-stderr bash_complete shmcat status "$R"
+	same_set "shmcat status $R" "$FAKE_RINGS" "$output"
+	assert_equal "$stderr" "" "stderr"
 }
 
 @test "bash: the options offered are those of --help" {
-	[[ -x $BIN/shmcat-in && -x $BIN/shmcat-out ]] || { echo "# run make first"; return 1; }
 	local cmd help
 	for cmd in shmcat-in shmcat-out; do
-		help=$("$BIN/$cmd" --help | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
-		run bash_complete $cmd --
+		help=$("$SHMCAT_BIN/$cmd" --help | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+		[[ -n $help ]] || _fail "$cmd --help lists no long options"
+		run -0 bash_complete $cmd --
 		same_set "$cmd -- vs --help" "$help" "${output//=/}"
 	done
 }
@@ -236,54 +304,66 @@ out=${out#*'<<BEGIN>>'$'\n'}
 out=${out%%'<<END>>'*}
 print -rn -- $out
 EOF
-	timeout 20 zsh -f "$T/capture.zsh" "$COMP" "$1" "$T/init.zsh"
+	PATH=$COMP_PATH timeout "$TMO" zsh -f "$T/capture.zsh" "$COMP" "$1" "$T/init.zsh"
 }
 
 @test "zsh: _shmcat is a #compdef for all three commands" {
-	[[ $(head -n 1 "$COMP/_shmcat") == "#compdef shmcat shmcat-in shmcat-out" ]]
+	assert_equal "$(head -n 1 "$COMP/_shmcat")" "#compdef shmcat shmcat-in shmcat-out" "first line"
 	need zsh
-	run timeout 20 zsh -n "$COMP/_shmcat"
-	[[ $status == 0 ]]
+	run -0 tmo zsh -n "$COMP/_shmcat"
 }
 
 @test "zsh: shmcat-in -- offers the writer's long options" {
 	need zsh
-	run zsh_complete 'shmcat-in --'
-	[[ $status == 0 ]]
+	run -0 zsh_complete 'shmcat-in --'
 	same_set "shmcat-in --" "$IN_OPTS" "$output"
 }
 
 @test "zsh: shmcat-out -- offers the reader's long options" {
 	need zsh
-	run zsh_complete 'shmcat-out --'
-	[[ $status == 0 ]]
+	run -0 zsh_complete 'shmcat-out --'
 	same_set "shmcat-out --" "$OUT_OPTS" "$output"
 }
 
 @test "zsh: shmcat offers its commands" {
 	need zsh
-	run zsh_complete 'shmcat '
-	[[ $status == 0 ]]
+	run -0 zsh_complete 'shmcat '
 	same_set "shmcat" "$COMMANDS" "$output"
 }
 
-@test "zsh: ring names come from /dev/shm" {
+@test "zsh: ring names come from shmcat list" {
 	need zsh
+	make_rings
 	local cmd
 	for cmd in "shmcat-in" "shmcat-out -t 1" "shmcat status" "shmcat rm -f"; do
-		run zsh_complete "$cmd $P"
-		[[ $status == 0 ]]
-		same_set "$cmd $P" "$P-a $P-b" "$output"
+		run -0 zsh_complete "$cmd $R"
+		same_set "$cmd $R" "$RINGS" "$output"
 	done
+}
+
+@test "zsh: without shmcat on PATH, no ring names" {
+	need zsh
+	make_rings
+	no_shmcat
+	run -0 zsh_complete "shmcat-out $R"
+	assert_equal "$output" "" "shmcat-out $R"
+	# The commands are still offered: only the ring names are missing.
+	run -0 zsh_complete 'shmcat '
+	same_set "shmcat" "$COMMANDS" "$output"
+}
+
+@test "zsh: only the well-formed names of list -k are offered" {
+	need zsh
+	fake_shmcat
+	run -0 zsh_complete "shmcat rm $R"
+	same_set "shmcat rm $R" "$FAKE_RINGS" "$output"
 }
 
 @test "zsh: shmcat status - offers its options" {
 	need zsh
-	run zsh_complete 'shmcat status -'
-	[[ $status == 0 ]]
+	run -0 zsh_complete 'shmcat status -'
 	same_set "shmcat status -" "$SHOW_OPTS" "$output"
-	run zsh_complete 'shmcat list -'
-	[[ $status == 0 ]]
+	run -0 zsh_complete 'shmcat list -'
 	same_set "shmcat list -" "$SHOW_OPTS" "$output"
 }
 
@@ -294,64 +374,83 @@ EOF
 # fish_complete FILE LINE: load completions/FILE in fish and complete
 # LINE; prints the candidates without their descriptions.
 fish_complete() {
-	timeout 20 fish --no-config -c 'set -p fish_function_path (dirname $argv[1]); source $argv[1]; and complete -C $argv[2]' \
+	local - # pipefail for this function only: fish's status counts
+	set -o pipefail
+	PATH=$COMP_PATH timeout "$TMO" fish --no-config -c \
+	    'set -p fish_function_path (dirname $argv[1]); source $argv[1]; and complete -C $argv[2]' \
 	    "$COMP/$1" "$2" | cut -f1
 }
 
 @test "fish: each file completes its own command" {
 	need fish
-	grep -q '^complete -c shmcat-in ' "$COMP/shmcat-in.fish"
-	grep -q '^complete -c shmcat-out ' "$COMP/shmcat-out.fish"
-	grep -q '^complete -c shmcat ' "$COMP/shmcat.fish"
-	! grep -qE '^complete -c shmcat-(in|out) ' "$COMP/shmcat.fish"
+	run -0 grep -c '^complete -c shmcat-in ' "$COMP/shmcat-in.fish"
+	run -0 grep -c '^complete -c shmcat-out ' "$COMP/shmcat-out.fish"
+	run -0 grep -c '^complete -c shmcat ' "$COMP/shmcat.fish"
+	run -1 grep -E '^complete -c shmcat-(in|out) ' "$COMP/shmcat.fish"
 }
 
 @test "fish: shmcat-in -- offers the writer's long options" {
 	need fish
-	run fish_complete shmcat-in.fish 'shmcat-in --'
-	[[ $status == 0 ]]
+	run -0 fish_complete shmcat-in.fish 'shmcat-in --'
 	same_set "shmcat-in --" "$IN_OPTS" "$output"
 }
 
 @test "fish: shmcat-out -- offers the reader's long options" {
 	need fish
-	run fish_complete shmcat-out.fish 'shmcat-out --'
-	[[ $status == 0 ]]
+	run -0 fish_complete shmcat-out.fish 'shmcat-out --'
 	same_set "shmcat-out --" "$OUT_OPTS" "$output"
 }
 
 @test "fish: shmcat offers its commands" {
 	need fish
-	run fish_complete shmcat.fish 'shmcat '
-	[[ $status == 0 ]]
+	run -0 fish_complete shmcat.fish 'shmcat '
 	same_set "shmcat" "$COMMANDS" "$output"
 }
 
-@test "fish: ring names come from /dev/shm" {
+@test "fish: ring names come from shmcat list" {
 	need fish
-	run fish_complete shmcat-in.fish "shmcat-in $P"
-	same_set "shmcat-in $P" "$P-a $P-b" "$output"
-	run fish_complete shmcat-out.fish "shmcat-out --new $P"
-	same_set "shmcat-out --new $P" "$P-a $P-b" "$output"
-	run fish_complete shmcat.fish "shmcat rm $P"
-	same_set "shmcat rm $P" "$P-a $P-b" "$output"
-	run fish_complete shmcat.fish "shmcat status $P"
-	same_set "shmcat status $P" "$P-a $P-b" "$output"
+	make_rings
+	run -0 --separate-stderr fish_complete shmcat-in.fish "shmcat-in $R"
+	same_set "shmcat-in $R" "$RINGS" "$output"
+	assert_equal "$stderr" "" "stderr"
+	run -0 fish_complete shmcat-out.fish "shmcat-out --new $R"
+	same_set "shmcat-out --new $R" "$RINGS" "$output"
+	run -0 fish_complete shmcat.fish "shmcat rm $R"
+	same_set "shmcat rm $R" "$RINGS" "$output"
+	run -0 fish_complete shmcat.fish "shmcat status $R"
+	same_set "shmcat status $R" "$RINGS" "$output"
+}
+
+@test "fish: without shmcat on PATH, no ring names and no complaint" {
+	need fish
+	make_rings
+	no_shmcat
+	run -0 --separate-stderr fish_complete shmcat-out.fish "shmcat-out $R"
+	assert_equal "$output" "" "shmcat-out $R"
+	assert_equal "$stderr" "" "stderr"
+	run -0 --separate-stderr fish_complete shmcat.fish "shmcat rm $R"
+	assert_equal "$output" "" "shmcat rm $R"
+	assert_equal "$stderr" "" "stderr"
+}
+
+@test "fish: only the well-formed names of list -k are offered" {
+	need fish
+	fake_shmcat
+	run -0 --separate-stderr fish_complete shmcat.fish "shmcat status $R"
+	same_set "shmcat status $R" "$FAKE_RINGS" "$output"
+	assert_equal "$stderr" "" "stderr"
 }
 
 @test "fish: shmcat list - and status - offer -j and -k" {
 	need fish
-	run fish_complete shmcat.fish 'shmcat list -'
-	[[ $status == 0 ]]
+	run -0 fish_complete shmcat.fish 'shmcat list -'
 	same_set "shmcat list -" "$SHOW_OPTS" "$output"
-	run fish_complete shmcat.fish 'shmcat status -'
-	[[ $status == 0 ]]
+	run -0 fish_complete shmcat.fish 'shmcat status -'
 	same_set "shmcat status -" "$SHOW_OPTS" "$output"
 }
 
 @test "fish: shmcat rm - offers -f, not list's -k" {
 	need fish
-	run fish_complete shmcat.fish 'shmcat rm -'
-	[[ $status == 0 ]]
+	run -0 fish_complete shmcat.fish 'shmcat rm -'
 	same_set "shmcat rm -" "-f --force" "$output"
 }

@@ -3,37 +3,33 @@
 # soname, pkg-config, a program built against the installed library that
 # talks to shmcat-out, and an uninstall that leaves no file behind.
 #
-# Needs cc, make, readelf and
-# pkg-config (tests/deps installs pkgconf).  Rings are
-# named bt-inst-N-PID-*; teardown removes them and fails if any is left.
+# Needs cc, make, readelf and pkg-config (tests/deps installs pkgconf; a
+# missing tool fails the tests that use it).
 
+bats_require_minimum_version 1.5.0
 load test_helper
 
-BIN=${SHMCAT_BIN:-$REPO/build}
 # The shared object's name: libshmcat.so.MAJOR, MAJOR from the Makefile.
 SO=libshmcat.so.$(sed -n 's/^SOVERSION = //p' "$REPO/Makefile")
 
 setup_file() {
+	shmcat_setup_file
 	# One install for the whole file; the last test uninstalls it.
 	export D=$BATS_FILE_TMPDIR/dest
 	mkdir -p "$D"
-	timeout 300 make -C "$REPO" install DESTDIR="$D" PREFIX=/usr \
+	TMO=300 tmo make -C "$REPO" install DESTDIR="$D" PREFIX=/usr \
 	    >"$BATS_FILE_TMPDIR/install.log" 2>&1 ||
 	    echo "make install failed" >"$BATS_FILE_TMPDIR/install.failed"
 }
 
 setup() {
-	P=bt-inst-$BATS_TEST_NUMBER-$$
-	T=$BATS_TEST_TMPDIR
+	shmcat_setup
 	if [[ -e $BATS_FILE_TMPDIR/install.failed ]]; then
-		cat "$BATS_FILE_TMPDIR/install.log"
-		false
+		_fail "make install failed:" "$(cat "$BATS_FILE_TMPDIR/install.log")"
 	fi
 }
 
-teardown() {
-	remove_rings_with_prefix "$P"
-}
+teardown() { shmcat_teardown; }
 
 # present KIND PATH...: each PATH (under $D) exists and is of KIND
 # (f: regular file, x: executable file, l: symlink).
@@ -45,7 +41,7 @@ present() {
 		f) [[ -f $D$p && ! -L $D$p ]] ;;
 		x) [[ -f $D$p && -x $D$p && ! -L $D$p ]] ;;
 		l) [[ -L $D$p ]] ;;
-		esac || { echo "# $p: missing or not of kind $kind"; ls -l "$D$p" 2>&1; return 1; }
+		esac || _fail "$p: missing or not of kind $kind" "$(ls -l "$D$p" 2>&1)"
 	done
 }
 
@@ -54,22 +50,24 @@ present() {
 	present f /usr/lib/libshmcat.a /usr/lib/$SO /usr/include/shmcat.h \
 	    /usr/lib/pkgconfig/shmcat.pc
 	present l /usr/lib/libshmcat.so
-	[[ $(readlink "$D/usr/lib/libshmcat.so") == "$SO" ]]
-	cmp "$REPO/include/shmcat.h" "$D/usr/include/shmcat.h"
-	"$D/usr/bin/shmcat-in" --version | grep -qx 'shmcat-in [0-9.]*'
+	assert_equal "$(readlink "$D/usr/lib/libshmcat.so")" "$SO" "libshmcat.so ->"
+	assert_same_file "$D/usr/include/shmcat.h" "$REPO/include/shmcat.h"
+	run -0 --separate-stderr tmo "$D/usr/bin/shmcat-in" --version
+	assert_match "$output" '^shmcat-in [0-9.]*$' "installed shmcat-in --version"
 }
 
 @test "install: libshmcat.so.N has soname libshmcat.so.N and exports the API" {
-	run readelf -d "$D/usr/lib/$SO"
-	[[ $status == 0 ]]
+	need readelf
+	run -0 readelf -d "$D/usr/lib/$SO"
 	[[ $output == *"Library soname: [$SO]"* ]] ||
-	    { echo "# $output"; return 1; }
+	    _fail "$SO has not soname $SO" "readelf -d: $output"
 	local sym syms
 	syms=$(readelf --dyn-syms -W "$D/usr/lib/$SO" | awk '$7 != "UND" { print $8 }')
 	for sym in $(grep -oE '\bshmcat_[a-z_]+\(' "$REPO/include/shmcat.h" | tr -d '(' | sort -u); do
-		grep -qx "$sym" <<<"$syms" || { echo "# $sym is not exported"; return 1; }
+		grep -qx "$sym" <<<"$syms" || _fail "$sym is not exported"
 	done
-	ar t "$D/usr/lib/libshmcat.a" | grep -q '\.o$'
+	run -0 ar t "$D/usr/lib/libshmcat.a"
+	assert_match "$output" '\.o($|'$'\n'')' "members of libshmcat.a"
 }
 
 @test "install: man pages and completions" {
@@ -79,10 +77,10 @@ present() {
 	# `man FUNCTION` finds a page for every function of the API.
 	local fn
 	for fn in $(grep -oE '\bshmcat_[a-z_]+\(' "$REPO/include/shmcat.h" | tr -d '(' | sort -u); do
-		[[ -f $D/usr/share/man/man3/$fn.3 ]] ||
-		    { echo "# no page for $fn in man3"; return 1; }
+		[[ -f $D/usr/share/man/man3/$fn.3 ]] || _fail "no page for $fn in man3"
 	done
-	[[ $(readlink "$D/usr/share/man/man3/shmcat_wait_data.3") == shmcat_read_span.3 ]]
+	assert_equal "$(readlink "$D/usr/share/man/man3/shmcat_wait_data.3")" shmcat_read_span.3 \
+	    "shmcat_wait_data.3 ->"
 	present f /usr/share/bash-completion/completions/shmcat \
 	    /usr/share/zsh/site-functions/_shmcat \
 	    /usr/share/fish/vendor_completions.d/shmcat.fish \
@@ -92,25 +90,29 @@ present() {
 	# bash-completion looks a completion up by the command's name.
 	present l /usr/share/bash-completion/completions/shmcat-in \
 	    /usr/share/bash-completion/completions/shmcat-out
-	[[ $(readlink "$D/usr/share/bash-completion/completions/shmcat-in") == shmcat ]]
-	[[ $(readlink "$D/usr/share/bash-completion/completions/shmcat-out") == shmcat ]]
-	[[ -f $D/usr/share/bash-completion/completions/shmcat-in ]]
+	assert_equal "$(readlink "$D/usr/share/bash-completion/completions/shmcat-in")" shmcat \
+	    "completions/shmcat-in ->"
+	assert_equal "$(readlink "$D/usr/share/bash-completion/completions/shmcat-out")" shmcat \
+	    "completions/shmcat-out ->"
+	[[ -f $D/usr/share/bash-completion/completions/shmcat-in ]] ||
+	    _fail "completions/shmcat-in does not lead to a file"
 }
 
 @test "pkg-config: shmcat.pc describes the installed tree" {
-	command -v pkg-config >/dev/null ||
-	    { echo "# pkg-config is missing: tests/deps installs it"; return 1; }
+	need pkg-config
 	export PKG_CONFIG_PATH=$D/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D
-	run pkg-config --modversion shmcat
-	[[ $status == 0 && $output == "$("$D/usr/bin/shmcat" --version | cut -d' ' -f2)" ]] ||
-	    { echo "# modversion: $output"; return 1; }
-	run pkg-config --cflags shmcat
-	[[ $output == *"-I$D/usr/include"* ]] || { echo "# cflags: $output"; return 1; }
-	run pkg-config --libs shmcat
+	local version
+	version=$("$D/usr/bin/shmcat" --version | cut -d' ' -f2)
+	[[ -n $version ]] || _fail "shmcat --version printed no version"
+	run -0 --separate-stderr pkg-config --modversion shmcat
+	assert_equal "$output" "$version" "modversion"
+	run -0 --separate-stderr pkg-config --cflags shmcat
+	[[ $output == *"-I$D/usr/include"* ]] || _fail "cflags lack -I$D/usr/include" "cflags: $output"
+	run -0 --separate-stderr pkg-config --libs shmcat
 	[[ $output == *"-L$D/usr/lib"* && $output == *-lshmcat* ]] ||
-	    { echo "# libs: $output"; return 1; }
-	run pkg-config --static --libs shmcat
-	[[ $output == *-lpthread* ]] || { echo "# static libs: $output"; return 1; }
+	    _fail "libs lack -L$D/usr/lib -lshmcat" "libs: $output"
+	run -0 --separate-stderr pkg-config --static --libs shmcat
+	[[ $output == *-lpthread* ]] || _fail "static libs lack -lpthread" "static libs: $output"
 }
 
 # A writer through the library API, as include/shmcat.h lays it out.
@@ -161,42 +163,42 @@ EOF
 }
 
 @test "a program built with pkg-config writes; shmcat-out reads it" {
-	command -v pkg-config >/dev/null ||
-	    { echo "# pkg-config is missing: tests/deps installs it"; return 1; }
+	need pkg-config
+	need cc
 	write_hello_c
 	export PKG_CONFIG_PATH=$D/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D
 	# shellcheck disable=SC2046
-	cc -std=c11 -Wall -Werror -o "$T/hello" "$T/hello.c" \
+	run -0 cc -std=c11 -Wall -Werror -o "$T/hello" "$T/hello.c" \
 	    $(pkg-config --cflags --libs shmcat)
-	run readelf -d "$T/hello"
+	run -0 readelf -d "$T/hello"
 	[[ $output == *"Shared library: [$SO]"* ]] ||
-	    { echo "# hello is not linked to $SO: $output"; return 1; }
+	    _fail "hello is not linked to $SO" "readelf -d: $output"
 
-	LD_LIBRARY_PATH=$D/usr/lib timeout 20 "$T/hello" "$P-hello"
-	[[ -e /dev/shm/shmcat.$P-hello ]] # kept for its reader
-	run timeout 20 "$BIN/shmcat-out" "$P-hello"
-	[[ $status == 0 ]] || { echo "# shmcat-out: status $status: $output"; return 1; }
-	[[ $output == "hello from libshmcat" ]]
-	[[ ! -e /dev/shm/shmcat.$P-hello ]] # the stream is over: removed
+	LD_LIBRARY_PATH=$D/usr/lib run -0 --separate-stderr tmo "$T/hello" "$R-hello"
+	assert_ring "$R-hello" # kept for its reader
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R-hello"
+	assert_equal "$output" "hello from libshmcat" "what shmcat-out read"
+	assert_no_ring "$R-hello" # the stream is over: removed
 }
 
 @test "a program linked with libshmcat.a needs no libshmcat.so" {
+	need cc
 	write_hello_c
-	cc -std=c11 -Wall -Werror -I"$D/usr/include" -o "$T/hello" "$T/hello.c" \
+	run -0 cc -std=c11 -Wall -Werror -I"$D/usr/include" -o "$T/hello" "$T/hello.c" \
 	    "$D/usr/lib/libshmcat.a" -lpthread
-	run readelf -d "$T/hello"
-	[[ $output != *libshmcat* ]]
-	timeout 20 "$T/hello" "$P-static"
-	run timeout 20 "$D/usr/bin/shmcat-out" "$P-static"
-	[[ $status == 0 && $output == "hello from libshmcat" ]]
+	run -0 readelf -d "$T/hello"
+	assert_not_match "$output" libshmcat "readelf -d hello"
+	run -0 --separate-stderr tmo "$T/hello" "$R-static"
+	run -0 --separate-stderr tmo "$D/usr/bin/shmcat-out" "$R-static"
+	assert_equal "$output" "hello from libshmcat" "what shmcat-out read"
+	assert_no_ring "$R-static"
 }
 
 @test "make uninstall removes every installed file" {
 	local before
 	before=$(cd "$D" && find . \( -type f -o -type l \) | sort)
-	[[ -n $before ]]
-	timeout 120 make -C "$REPO" uninstall DESTDIR="$D" PREFIX=/usr >"$T/log" 2>&1 ||
-	    { cat "$T/log"; return 1; }
-	run find "$D" \( -type f -o -type l \) -print
-	[[ -z $output ]] || { echo "# left after uninstall:"; echo "$output"; return 1; }
+	[[ -n $before ]] || _fail "nothing was installed in $D"
+	TMO=120 run -0 tmo make -C "$REPO" uninstall DESTDIR="$D" PREFIX=/usr
+	run -0 find "$D" \( -type f -o -type l \) -print
+	assert_equal "$output" "" "left after uninstall"
 }

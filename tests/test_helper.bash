@@ -36,6 +36,13 @@ _fail() {
 	false
 }
 
+# need CMD: fail, never skip, when a tool a test uses is missing
+# (tests/deps installs them; a skipped test would pass in CI).
+need() {
+	command -v "$1" >/dev/null && return 0
+	_fail "$1 is missing: tests/deps installs it"
+}
+
 # assert_equal ACTUAL EXPECTED [WHAT]
 assert_equal() {
 	[[ "$1" == "$2" ]] && return 0
@@ -337,6 +344,22 @@ feed() {
 	fi
 }
 
+# writer_waiting: shmcat-in writing into a new 8K ring $R from the feed
+# (feed_open), once `seq 1 1000` ($T/in, 3893 bytes) is in the ring and
+# no reader has come: the stream is open and the writer waits for more
+# input.  Sets WRITER (its timeout process: assert_job WRITER) and WPID
+# (shmcat-in's own pid).  feed_close ends its input.
+WRITER= WPID=
+writer_waiting() {
+	feed_open
+	spawn "$SHMCAT_IN" -s 8K "$R" <"$FEED"
+	WRITER=$BG_PID
+	WPID=$(child_of "$WRITER")
+	seq 1 1000 >"$T/in"
+	feed "$T/in"
+	wait_until ring_is "$R" buffered 3893
+}
+
 # _any_alive PID...: one of them is still running (zombies do not count).
 _any_alive() {
 	local p st=()
@@ -362,24 +385,6 @@ _descendants() {
 #####################
 #  setup/teardown   #
 #####################
-
-# remove_rings_with_prefix P: for suites that name their rings P*:
-# remove them, and fail if there were any (a test that ends its streams
-# leaves none) or if one could not be removed.
-remove_rings_with_prefix() {
-	local f left=()
-	for f in "$SHMDIR"/shmcat."$1"*; do
-		[[ -e $f ]] && left+=("${f##*/}")
-	done
-	rm -f "$SHMDIR"/shmcat."$1"*
-	for f in "$SHMDIR"/shmcat."$1"*; do
-		[[ -e $f ]] && { echo "# could not remove $f"; return 1; }
-	done
-	if ((${#left[@]} > 0)); then
-		echo "# test left in $SHMDIR: ${left[*]}"
-		return 1
-	fi
-}
 
 # shmcat_setup_file: check the binaries are there (call from setup_file).
 shmcat_setup_file() {
