@@ -123,8 +123,8 @@ check: all $(UNITS) $(EXAMPLES)
 # The seeded random-fault soak (tests/soak): kills, signals, stops and
 # restarts of writers and readers at random moments, with the documented
 # oracle checked after every round.  A failure prints a replay command.
-# soak-short is a quick fixed-seed run, green on the classes of fault
-# already fixed (SOAK_CLASSES=all adds the open ones).
+# soak-short is a quick fixed-seed run of every class (SOAK_CLASSES
+# narrows either run; see tests/soak).
 SOAK_ROUNDS ?= 1000
 SOAK_SEED ?=
 SOAK_CLASSES ?= default
