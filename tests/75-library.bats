@@ -173,6 +173,42 @@ C
 	assert_no_ring "$R"
 }
 
+@test "options: flag bits the header does not define are refused with -EINVAL" {
+	cat >"$T/bits.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include "shmcat.h"
+/* Each undefined bit alone, in each role: refused, nothing created. */
+int main(int argc, char **argv)
+{
+	enum shmcat_role roles[] = {SHMCAT_WRITER, SHMCAT_READER, SHMCAT_INSPECT};
+	struct shmcat_ring *r;
+	unsigned bit;
+	int i, rc, bad = 0;
+
+	for (i = 0; i < 3; i++)
+		for (bit = 0x200; bit != 0; bit <<= 1) {
+			struct shmcat_opts o = {.role = roles[i], .flags = bit};
+
+			r = NULL;
+			rc = shmcat_open(argv[argc - 1], &o, &r, NULL);
+			if (rc != -EINVAL || r != NULL) {
+				printf("role %d flag %#x: %d\n", (int)roles[i], bit, rc);
+				bad = 1;
+				if (r)
+					shmcat_close(r, SHMCAT_ABANDON);
+			}
+		}
+	puts(bad ? "accepted" : "refused");
+	return 0;
+}
+C
+	cc_lib bits
+	run -0 tmo "$T/bits" "$R"
+	assert_equal "$output" refused "undefined flag bits"
+	assert_no_ring "$R"
+}
+
 @test "options: NULL options are refused with -EINVAL" {
 	cat >"$T/null.c" <<'C'
 #include <errno.h>

@@ -665,16 +665,14 @@ open_handle(const char *name, const struct shmcat_opts *o,
 	return 0;
 }
 
-int
-shmcat_open(const char *name, const struct shmcat_opts *o,
+/* shmcat_open without the check of the flags: shmcat_remove passes the
+ * internal O_REMOVING through it. */
+static int
+open_checked(const char *name, const struct shmcat_opts *o,
     struct shmcat_ring **ringp, struct shmcat_error *err)
 {
 	int rc;
 
-	if (err)
-		memset(err, 0, sizeof(*err));
-	if (o == NULL || ringp == NULL)
-		return fail(err, "opts", -EINVAL);
 	if (o->role != SHMCAT_WRITER && o->role != SHMCAT_READER &&
 	    o->role != SHMCAT_INSPECT)
 		return fail(err, "role", -EINVAL);
@@ -691,6 +689,22 @@ shmcat_open(const char *name, const struct shmcat_opts *o,
 		handles_add(*ringp);
 	pthread_mutex_unlock(&handles_lock);
 	return rc;
+}
+
+int
+shmcat_open(const char *name, const struct shmcat_opts *o,
+    struct shmcat_ring **ringp, struct shmcat_error *err)
+{
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (o == NULL || ringp == NULL)
+		return fail(err, "opts", -EINVAL);
+	*ringp = NULL;
+	/* A bit we do not know is a caller built for another version:
+	 * guessing what it meant could open the ring in the wrong way. */
+	if (o->flags & ~O_DEFINED)
+		return fail(err, "flags", -EINVAL);
+	return open_checked(name, o, ringp, err);
 }
 
 /* Is the stream over and delivered, so the ring can go?  Either a reader
@@ -794,7 +808,7 @@ shmcat_remove(const char *name, int force, struct shmcat_error *err)
 		memset(err, 0, sizeof(*err));
 	if (name && build_pid(name, NULL) > 0)
 		return remove_build(name, err);
-	rc = shmcat_open(name, &o, &r, err);
+	rc = open_checked(name, &o, &r, err);
 	if (rc != 0) {
 		if (!force || rc == -EINVAL || rc == -ENOENT)
 			return rc;

@@ -36,6 +36,11 @@
 /* shmcat_open flag of the library's own: shmcat_remove's handle, which
  * needs the descriptor writable for the exclusive LOCK_ATTACH. */
 #define O_REMOVING 0x80000000u
+/* Every flag of the public header: shmcat_open refuses any other bit. */
+#define O_DEFINED                                                        \
+	(SHMCAT_O_FORCE | SHMCAT_O_NONBLOCK | SHMCAT_O_LINES | SHMCAT_O_NUL | \
+	    SHMCAT_O_TAP | SHMCAT_O_NEW | SHMCAT_O_NOCREATE |               \
+	    SHMCAT_O_TRUST_UID | SHMCAT_O_TRUST_GID)
 
 /* Stream flags (shared.stream_flags), sticky once set. */
 #define STREAM_EOF 0x1u		/* the last writer finished cleanly */
