@@ -44,7 +44,8 @@
  * -DIDEAL_RWAIT readers sleep on an oracle (until there is data or the
  * writer has gone) instead of the semaphore protocol, to keep the FANOUT
  * and TAP state spaces small; the SPSC and REC runs check the real one.
- * The bounds: -DCAP, -DNBYTES, -DNREC; -DMAXSLICES (see wait_data).
+ * The bounds: -DCAP, -DNBYTES, -DNREC; -DMAXSLICES (see wait_data),
+ * -DCSLICES (see commit_lock_take).
  */
 
 #define SPSC	1
@@ -132,9 +133,12 @@ byte flags;			/* stream_flags */
 byte dpos[CAP];			/* data: the position of the byte in each slot */
 byte dtag[CAP];			/* data: the record tag of the byte in each slot */
 
+byte commit_waiting;		/* sh->commit_waiting: record writers counted */
+byte commit_wake;		/* sh->commit_wake, a counting semaphore */
+
 /* Kernel objects */
 byte wlock;			/* holders of the LOCK_WRITER OFD lock */
-byte commit_lock;		/* the robust mutex: 0 free, else owner + 1 */
+byte commit_lock;		/* the LOCK_COMMIT OFD lock: 0 free, else owner + 1 */
 
 /* Ghost state, only for the assertions */
 bool settled[NSLOT];		/* the reader in slot i has placed its cursor */
@@ -142,6 +146,7 @@ bool wheld[2];			/* record writer w holds LOCK_WRITER */
 bool dead[2];			/* record writer w died */
 byte kill;			/* 0, or w + 1: the killer picked writer w */
 byte slices;			/* sleep slices that ran out */
+byte cslices;			/* the same, for sleepers on commit_wake */
 
 /* ------------------------------------------------------------------ */
 /* Writer side                                                         */
@@ -426,21 +431,131 @@ proctype Writer()
 	}
 }
 
-/* commit_lock() of record.c; EOWNERDEAD (a holder died) needs nothing
- * more than marking the mutex consistent: tail moves only after a whole
- * record is in place. */
+/* The commit lock: commit_lock_until() and commit_unlock() of writer.c.
+ *
+ * The lock is an OFD lock on byte LOCK_COMMIT, kernel state: lock_try()
+ * is one atomic step, and the kernel drops the lock when its holder dies
+ * (the unless clause of RecWriter).  A writer that finds it busy counts
+ * itself in commit_waiting, fences, tries again, and only then sleeps on
+ * commit_wake; the unlocker releases, fences, and posts commit_wake if it
+ * sees a waiter.  The same Dekker handshake as the readers' sleep (C):
+ * the count against the lock, each side's store before its fence and its
+ * load after it, so the SC interleavings are all that can happen.
+ *
+ * Left out: the 8 sched_yield() tries of the fast path (a try that fails
+ * changes nothing, so more of them only repeat the first one), and the
+ * interrupt and deadline checks (no timeouts in this model).  The sleep is
+ * an indefinite sem_wait, with one exception: the kernel posts nobody when
+ * it drops a dead holder's lock, and a holder can die between its release
+ * and its post, so after a death a sleeper here may need its slice to run
+ * out, once (CSLICES).  Without a death every sleep must end with a post.
+ * A writer that dies between its add and its sub stays counted: every
+ * later unlock then posts, spuriously, and a spurious post only sends a
+ * waiter round its loop once more.
+ *
+ * Three steps merge two accesses, by Lipton's reduction (a post moves
+ * left, a successful sem_wait or try-lock moves right): the unlocker's
+ * look at commit_waiting with its post; the waiter's sem_wait with its
+ * sub; a second try that succeeds with its sub.  Death in between loses
+ * nothing: the look is local, the kernel drops a lock just taken, and a
+ * post consumed by a waiter that then dies counted could only have woken
+ * a later sleeper, of which there is none (the survivor alone is left,
+ * and nobody holds the lock it could wait for).
+ *
+ * Mutations (README.md): 32 the waiter's second try before its count is
+ * visible (no fence, or the two swapped); 33 the unlocker looks at
+ * commit_waiting before it releases; 34 the unlocker never posts.
+ * -DCSLICES=0 takes the one slice away: a dead holder's waiter then
+ * sleeps for ever. */
+#ifndef CSLICES
+#define CSLICES 1
+#endif
+
+inline lock_try(res)
+{
+	if
+	:: commit_lock == 0 -> commit_lock = w + 1; res = 1
+	:: else -> res = 0
+	fi
+}
+
 inline commit_lock_take()
 {
-	atomic { commit_lock == 0 -> commit_lock = w + 1 }
+	do
+	:: d_step { lock_try(got) };
+		if
+		:: got -> got = 0; break
+		:: else
+		fi;
+#if MUT == 32
+		d_step { lock_try(got) };	/* mutation: second try first */
+		commit_waiting++;
+		if
+		:: got -> commit_waiting--
+		:: else
+		fi;
+#else
+		commit_waiting++;		/* seq_cst RMW, fence_full() */
+		d_step {
+			lock_try(got);		/* the second look */
+			if
+			:: got -> commit_waiting--
+			:: else
+			fi
+		}
+#endif
+		if
+		:: got -> got = 0; break
+		:: else
+		fi;
+		if
+		:: atomic {			/* sem_wait, then the sub */
+			commit_wake > 0 -> commit_wake--; commit_waiting--
+		   }
+		:: atomic {
+			(dead[0] || dead[1]) && cslices < CSLICES ->
+			cslices++;		/* a slice ran out */
+			commit_waiting--
+		   }
+		fi
+	od
+}
+
+inline commit_unlock()
+{
+#if MUT == 33
+	x = commit_waiting;			/* mutation: look first */
+	commit_lock = 0;
+	if
+	:: x != 0 -> commit_wake++
+	:: else
+	fi;
+	x = 0
+#else
+	commit_lock = 0;			/* lock_release(), fence_full() */
+	d_step {
+		if
+		:: commit_waiting != 0 ->	/* seq_cst */
+#if MUT != 34
+			commit_wake++		/* wake_one() */
+#else
+			skip			/* mutation: no post */
+#endif
+		:: else
+		fi
+	}
+#endif
 }
 
 /* A record writer: shmcat_write_record() per record, then
  * writer_detach(SHMCAT_END).  It may die at any step; the kernel then
- * drops its LOCK_WRITER and the robust mutex (the next locker gets
- * EOWNERDEAD and goes on), and writer_events keeps counting it. */
+ * drops its LOCK_WRITER and LOCK_COMMIT (and posts nobody), while
+ * writer_events, and commit_waiting if it died counted there, keep
+ * counting it. */
 proctype RecWriter(byte w)
 {
 	byte t, lim, first, second, x, k, i, j, bits, ev, rec;
+	bool got;
 	byte need = 1;
 
 	{
@@ -474,7 +589,7 @@ proctype RecWriter(byte w)
 #endif
 			need = 1;
 #if MUT != 13
-			commit_lock = 0;
+			commit_unlock();
 #endif
 			rec++
 		:: else -> break
@@ -487,7 +602,7 @@ proctype RecWriter(byte w)
 		:: else
 		fi;
 		wactive--;
-		commit_lock = 0;
+		commit_unlock();
 		d_step { wlock--; wheld[w] = false }
 		wake_readers()
 	} unless {

@@ -49,7 +49,11 @@ records(const struct shmcat_ring *r)
  * commit_wake, which the unlocker posts when it sees a waiter -- the
  * same Dekker handshake and the same 200 ms slices as every other wait,
  * so the deadline and the interrupt flag are honoured, and a lost or
- * scribbled wake-up costs at most one slice.
+ * scribbled wake-up costs at most one slice.  The kernel posts nobody
+ * when it drops a dead holder's lock: its waiter wakes at the end of its
+ * slice.  A writer that dies counted in commit_waiting only causes
+ * spurious posts.  model/ring.pml checks this handshake (REC, mutations
+ * 32 to 34); keep the two in step.
  */
 static int
 commit_lock_until(struct shmcat_ring *r, int64_t deadline)
