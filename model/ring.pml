@@ -9,8 +9,10 @@
  *   2 FANOUT  one bytes writer, the default reader, and a second reader
  *             that joins at any moment through place_cursor() (slot 1)
  *   3 TAP     one bytes writer, the default reader and a tap (slot 2)
- *   4 REC     two record writers sharing the commit lock, either of which
- *             may die at any step, and the default reader
+ *   4 REC     two record writers sharing the commit lock (an OFD lock and
+ *             the commit_waiting/commit_wake handshake), either of which
+ *             may die at any step (by symmetry, only writer 0 is killed),
+ *             and the default reader
  *   5 LIFE    the lifecycle around the ring (issue 10): a writer that may
  *             die or end, a second writer started after it (stale-ring
  *             reuse, stream generations), the default reader (which may
