@@ -54,6 +54,19 @@ load_relaxed32(_Atomic uint32_t *p)
 	return atomic_load_explicit(p, memory_order_relaxed);
 }
 
+/* A CPU number published as a spinning hint (wait.c): any value will do. */
+static inline uint32_t
+load_hint32(_Atomic uint32_t *p)
+{
+	return atomic_load_explicit(p, memory_order_relaxed);
+}
+
+static inline void
+store_hint32(_Atomic uint32_t *p, uint32_t v)
+{
+	atomic_store_explicit(p, v, memory_order_relaxed);
+}
+
 /* Store-then-load across two variables (the "waiting" flag against a
  * position, a cursor against the floor) needs a full fence on both sides:
  * release/acquire alone lets each side miss the other's store. */

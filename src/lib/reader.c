@@ -467,7 +467,8 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 	bit = 1u << r->slot; /* a reader has a slot */
 	timeout_ms = effective_timeout(r, timeout_ms);
 	deadline = deadline_of(timeout_ms);
-	if (timeout_ms != 0 && spin_until(r, has_data))
+	if (timeout_ms != 0 && spin_until(r, has_data,
+	    load_hint32(&sh->writer_cpu) != this_cpu()))
 		return peek(r) < 0 ? -SHMCAT_ECORRUPT : 0;
 	for (;;) {
 		/* Only we move our cursor: a different one was scribbled,

@@ -343,6 +343,7 @@ writer_commit(struct shmcat_ring *r, size_t n)
 	r->tail += n;
 	r->count.bytes += n;
 	store_release64(&r->sh->tail, r->tail); /* (A) */
+	note_cpu(&r->sh->writer_cpu);
 	wake_readers(r->sh);
 	return 0;
 }
@@ -386,6 +387,7 @@ shmcat_read_commit(struct shmcat_ring *r, size_t n)
 	r->count.bytes += n;
 	/* (B): we are done reading these bytes. */
 	store_release64(&r->sh->readers[r->slot].pos, r->pos);
+	note_cpu(&r->sh->readers[r->slot].cpu);
 	wake_writer_if_room(r);
 	return 0;
 }

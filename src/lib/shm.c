@@ -135,6 +135,7 @@ static int
 init_header(struct shmcat_ring *r)
 {
 	struct shared *sh = r->sh;
+	int i;
 
 	memset(sh, 0, sizeof(*sh));
 	sh->version = SHMCAT_LAYOUT_VERSION;
@@ -150,6 +151,9 @@ init_header(struct shmcat_ring *r)
 	sh->writer_slot_size = sizeof(struct writer_slot);
 	sh->shared_size = sizeof(struct shared);
 	atomic_store(&sh->readers[0].kind, SLOT_DEFAULT);
+	store_hint32(&sh->writer_cpu, UINT32_MAX); /* no commit yet */
+	for (i = 0; i < SHMCAT_MAX_READERS; i++)
+		store_hint32(&sh->readers[i].cpu, UINT32_MAX);
 	/* The magic goes last: it marks a finished header. */
 	sh->magic = SHMCAT_MAGIC;
 	return init_sync(sh);

@@ -70,6 +70,7 @@ enum { SLOT_FREE, SLOT_DEFAULT, SLOT_NAMED, SLOT_ANON, SLOT_TAP };
 struct reader_slot {
 	/* Owned by the reader holding the slot. */
 	alignas(CACHELINE) _Atomic uint64_t pos; /* next byte to deliver */
+	_Atomic uint32_t cpu; /* hint: the CPU of its last commit (wait.c) */
 	/* Slot metadata, written under the slot's OFD lock. */
 	alignas(CACHELINE) _Atomic uint32_t kind;
 	_Atomic int32_t pid;
@@ -125,6 +126,12 @@ struct shared {
 
 	/* Writer hot line: the producer position, polled by readers. */
 	alignas(CACHELINE) _Atomic uint64_t tail;
+	/* Hint, not state: the CPU of the last commit, so that a reader does
+	 * not spin for a writer that waits for that same CPU (wait.c).  It
+	 * and the readers' cpu sit in what was padding in layout 2 as first
+	 * published; a ring made by 2.0.0 has 0 there, which costs a reader
+	 * on CPU 0 its spin, nothing else. */
+	_Atomic uint32_t writer_cpu;
 
 	/* Writer cold line. */
 	alignas(CACHELINE) _Atomic uint64_t floor; /* see ring.c */
@@ -160,7 +167,7 @@ AT(magic, 0); AT(version, 8); AT(header_size, 12); AT(capacity, 16);
 AT(object_size, 24); AT(created_sec, 32); AT(creator_pid, 40);
 AT(max_readers, 44); AT(max_writers, 48); AT(record_mode, 52);
 AT(sem_size, 56); AT(reader_slot_size, 58); AT(writer_slot_size, 60);
-AT(shared_size, 62); AT(tail, 64); AT(floor, 128); AT(reserve_end, 136);
+AT(shared_size, 62); AT(tail, 64); AT(writer_cpu, 72); AT(floor, 128); AT(reserve_end, 136);
 AT(writer_events, 144); AT(stream_flags, 152); AT(writer_pid, 156);
 AT(writer_waiting, 160); AT(writer_sleeps, 168); AT(space, 176);
 AT(commit_waiting, 208); AT(commit_wake, 216); AT(readers_waiting, 256);
@@ -168,7 +175,7 @@ AT(readers, 320); AT(writers, 3392); AT(generation, 4416);
 AT(gen_start, 4424); AT(ends, 4432);
 #undef AT
 #define AT(f, off) _Static_assert(offsetof(struct reader_slot, f) == (off), #f)
-AT(pos, 0); AT(kind, 64); AT(pid, 68); AT(sleeps, 72); AT(skipped, 80);
+AT(pos, 0); AT(cpu, 8); AT(kind, 64); AT(pid, 68); AT(sleeps, 72); AT(skipped, 80);
 AT(name, 88); AT(wake, 120);
 #undef AT
 _Static_assert(sizeof(sem_t) == 32, "sem_t of 32 bytes (shmcat(7))");
@@ -292,7 +299,10 @@ enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
 /* wait.c */
 int64_t now_ns(void);
 int64_t deadline_of(int timeout_ms);
-int spin_until(struct shmcat_ring *r, int (*ready)(struct shmcat_ring *));
+int spin_until(struct shmcat_ring *r, int (*ready)(struct shmcat_ring *),
+    int peer_elsewhere);
+uint32_t this_cpu(void);
+void note_cpu(_Atomic uint32_t *hint);
 int sleep_on(struct shmcat_ring *r, sem_t *sem, int64_t deadline);
 void wake_one(sem_t *sem);
 void wake_readers(struct shared *sh);

@@ -378,6 +378,23 @@ shmcat_hungup(const struct shmcat_ring *r)
 	return (atomic_load(&r->sh->stream_flags) & STREAM_HANGUP) != 0;
 }
 
+/* Whether a reader that frees space last committed on another CPU than
+ * ours (the hints of spin_until; scribbled values only cost a spin). */
+static int
+readers_elsewhere(struct shared *sh)
+{
+	uint32_t me = this_cpu(), kind;
+	int i;
+
+	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
+		kind = load_hint32(&sh->readers[i].kind);
+		if ((kind == SLOT_DEFAULT || kind == SLOT_NAMED ||
+		    kind == SLOT_ANON) && load_hint32(&sh->readers[i].cpu) != me)
+			return 1;
+	}
+	return 0;
+}
+
 int
 shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 {
@@ -393,7 +410,8 @@ shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 	sh = r->sh;
 	timeout_ms = effective_timeout(r, timeout_ms);
 	deadline = deadline_of(timeout_ms);
-	if (timeout_ms != 0 && spin_until(r, space_appeared) && has_space(r))
+	if (timeout_ms != 0 &&
+	    spin_until(r, space_appeared, readers_elsewhere(sh)) && has_space(r))
 		return 0;
 	for (;;) {
 		if (atomic_load(&sh->stream_flags) & STREAM_HANGUP)
