@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -22,6 +23,14 @@ widen_pipe(int fd)
 	while (size >= 65536 && fcntl(fd, F_SETPIPE_SZ, size) < 0 &&
 	    errno == EPERM)
 		size /= 2;
+}
+
+static int
+is_regular(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /* The start both filters share: signals first, so that no wait is left
@@ -59,6 +68,11 @@ filter_start(struct filter *f, int stdio_fd, const char *verb)
 		    shmcat_created(f->ring) ? "created" : "attached to",
 		    shmcat_capacity(f->ring));
 	widen_pipe(stdio_fd);
+	f->regular = is_regular(stdio_fd);
+	/* A file takes (or gives) any amount in one call and never blocks:
+	 * big calls mean fewer system calls per byte.  A pipe gains nothing
+	 * from calls larger than it holds. */
+	f->io_max = f->regular ? FILE_CHUNK : CHUNK;
 	meter_start(&f->meter, f->ring, verb, t->progress);
 	return 0;
 }

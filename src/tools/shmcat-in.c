@@ -140,8 +140,9 @@ copy_bytes(struct writer *w)
 				fail_wait(w, rc);
 			continue;
 		}
-		wait_input(w);
-		got = read(STDIN_FILENO, p, n < CHUNK ? n : CHUNK);
+		if (!w->f.regular) /* a file is always ready */
+			wait_input(w);
+		got = read(STDIN_FILENO, p, n < w->f.io_max ? n : w->f.io_max);
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue; /* EAGAIN: see wait_input */
 		if (got < 0) {

@@ -168,7 +168,7 @@ copy_out(struct reader *r)
 			wait_for_data(r);
 			continue;
 		}
-		put = filter_write(&r->f, p, n < CHUNK ? n : CHUNK);
+		put = filter_write(&r->f, p, n < r->f.io_max ? n : r->f.io_max);
 		if (put < 0 && errno == EINTR)
 			continue;
 		if (put < 0 && errno == EPIPE)

@@ -29,8 +29,9 @@ enum {
 	EXIT_SIGNAL = 128 /* + signal number */
 };
 
-#define CHUNK (64 * 1024) /* most bytes per read(2)/write(2) */
+#define CHUNK (64 * 1024) /* most bytes per read(2)/write(2) of a pipe */
 #define PIPE_SIZE (1024 * 1024) /* what we ask of stdin/stdout pipes */
+#define FILE_CHUNK (1024 * 1024) /* per call when stdin/stdout is a file */
 
 /* message.c */
 extern const char *progname;
@@ -126,6 +127,8 @@ struct filter {
 	struct shmcat_ring *ring;
 	struct tool_opts opt;
 	struct meter meter;
+	size_t io_max;	/* most bytes per read(2)/write(2) of stdin/stdout */
+	int regular;	/* stdin/stdout is a regular file: never blocks */
 };
 int filter_start(struct filter *f, int stdio_fd, const char *verb);
 void filter_exit(struct filter *f, enum shmcat_end how, int status)
