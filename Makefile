@@ -1,7 +1,7 @@
 # shmcat - byte streams through a named POSIX shared-memory ring.
 .DELETE_ON_ERROR:
 
-VERSION = 2.0.0
+VERSION = 2.1.0
 SOVERSION = 2
 
 PREFIX ?= /usr/local
