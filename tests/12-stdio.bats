@@ -292,6 +292,26 @@ survive_ignored() {
 	assert_no_ring "$R"
 }
 
+# A regular file can block in read(2) too (tracefs, FUSE, NFS): the
+# writer must still look around while it waits (adversary's D1, 2.1.0).
+@test "--hangup reaches a writer whose regular-file stdin blocks (trace_pipe)" {
+	local tp=/sys/kernel/tracing/trace_pipe
+	[[ -r $tp ]] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	[[ -r $tp && -f $tp ]] ||
+		skip "no readable tracefs trace_pipe here (a kernel facility, not a tool)"
+	spawn "$SHMCAT_IN" "$R" <"$tp" 2>"$T/in.err"
+	local wp=$BG_PID
+	wait_until ring_is "$R" writer_alive 1
+	local t0
+	t0=$(now_us)
+	run -141 --separate-stderr tmo bash -c \
+		'exec "$0" --hangup "$1" > >(exec true)' "$SHMCAT_OUT" "$R"
+	wait_until -t 10 pid_gone "$wp"
+	assert_within "$t0" 3000 "the hangup reaching the writer blocked on its file"
+	assert_job "$wp" 141 "shmcat-in"
+	assert_no_ring "$R"
+}
+
 @test "--hangup while the writer is idle: the writer exits 141 within about a second" {
 	feed_open
 	spawn "$SHMCAT_IN" "$R" <"$FEED" 2>"$T/in.err"

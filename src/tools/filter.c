@@ -68,11 +68,10 @@ filter_start(struct filter *f, int stdio_fd, const char *verb)
 		    shmcat_created(f->ring) ? "created" : "attached to",
 		    shmcat_capacity(f->ring));
 	widen_pipe(stdio_fd);
-	f->regular = is_regular(stdio_fd);
-	/* A file takes (or gives) any amount in one call and never blocks:
-	 * big calls mean fewer system calls per byte.  A pipe gains nothing
-	 * from calls larger than it holds. */
-	f->io_max = f->regular ? FILE_CHUNK : CHUNK;
+	/* A file takes (or gives) any amount in one call: big calls mean
+	 * fewer system calls per byte.  A pipe gains nothing from calls
+	 * larger than it holds. */
+	f->io_max = is_regular(stdio_fd) ? FILE_CHUNK : CHUNK;
 	meter_start(&f->meter, f->ring, verb, t->progress);
 	return 0;
 }

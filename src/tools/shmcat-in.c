@@ -140,8 +140,10 @@ copy_bytes(struct writer *w)
 				fail_wait(w, rc);
 			continue;
 		}
-		if (!w->f.regular) /* a file is always ready */
-			wait_input(w);
+		/* Even for a regular file: most never block (poll says so at
+		 * once), but tracefs, FUSE or NFS files can, and --hangup
+		 * must still reach us then. */
+		wait_input(w);
 		got = read(STDIN_FILENO, p, n < w->f.io_max ? n : w->f.io_max);
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue; /* EAGAIN: see wait_input */

@@ -128,7 +128,6 @@ struct filter {
 	struct tool_opts opt;
 	struct meter meter;
 	size_t io_max;	/* most bytes per read(2)/write(2) of stdin/stdout */
-	int regular;	/* stdin/stdout is a regular file: never blocks */
 };
 int filter_start(struct filter *f, int stdio_fd, const char *verb);
 void filter_exit(struct filter *f, enum shmcat_end how, int status)
