@@ -976,6 +976,27 @@ scenes() {
 		wpid0=-1 wbytes0=0xffffffffffffffff
 }
 
+# The CPU hints (2.1.0) only decide whether a waiter spins 5 us: a peer
+# that keeps rewriting them must not change a byte of the stream.
+@test "rewriting the CPU hints under a stream: the stream is exact" {
+	head -c 3000000 /dev/urandom >"$T/in"
+	spawn "$SHMCAT_OUT" -s 64K "$R" >"$T/out" 2>"$T/out.err"
+	local rp=$BG_PID p1 p2
+	wait_until ring_is "$R" readers_alive 1
+	spawn "$HOSTILE" -r 3 "$R" writer_cpu 0xffffffff
+	p1=$BG_PID
+	spawn "$HOSTILE" -r 3 "$R" cpu0 0
+	p2=$BG_PID
+	run -0 --separate-stderr tmo bash -c \
+		'{ head -c 1000000 "$2"; sleep 0.5; tail -c +1000001 "$2"; } | "$0" -s 64K "$1"' \
+		"$SHMCAT_IN" "$R" "$T/in"
+	assert_job "$rp" 0 "shmcat-out"
+	assert_job "$p1" 0 "the peer rewriting writer_cpu"
+	assert_job "$p2" 0 "the peer rewriting cpu0"
+	cmp "$T/in" "$T/out" || _fail "the output differs from the input"
+	assert_no_ring "$R"
+}
+
 @test "rewriting under a stream: the semaphores (every byte, and glibc's flags word alone)" {
 	scenes sem=0xff sem_space=0x01 sem_wake0=0xff sem_wake1=0x80 sem_private=137 sem_private=246 \
 		sem_commit=0xff

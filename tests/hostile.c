@@ -18,7 +18,8 @@
  *	magic version header_size capacity object_size max_readers
  *	record_mode tail reserve_end floor writer_events stream_flags
  *	writer_pid writer_waiting readers_waiting
- *	posN kindN pidN nameN		reader slot N (0..15); nameN fills
+ *	writer_cpu			the spinning hint (any value is valid)
+ *	posN cpuN kindN pidN nameN	reader slot N (0..15); nameN fills
  *					all 32 bytes with VALUE's low byte
  *	sem				every semaphore (space, wakeN): each
  *					byte set to VALUE's low byte
@@ -119,7 +120,7 @@ static const struct {
 	U32(writer_waiting), U32(readers_waiting), U64(created_sec),
 	U32(creator_pid), U64(writer_sleeps), U32(commit_waiting),
 	U16(sem_size), U16(reader_slot_size), U16(writer_slot_size),
-	U16(shared_size),
+	U16(shared_size), U32(writer_cpu),
 };
 
 /* Print or store an integer field of size 4 or 8 at p. */
@@ -192,6 +193,8 @@ scribble(const char *field, const char *val)
 		}
 	if ((n = slot_of(field, "pos")) >= 0) {
 		scalar(&sh->readers[n].pos, 8, val);
+	} else if ((n = slot_of(field, "cpu")) >= 0) {
+		scalar(&sh->readers[n].cpu, 4, val);
 	} else if ((n = slot_of(field, "kind")) >= 0) {
 		scalar(&sh->readers[n].kind, 4, val);
 	} else if ((n = slot_of(field, "pid")) >= 0) {

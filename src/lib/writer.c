@@ -379,17 +379,20 @@ shmcat_hungup(const struct shmcat_ring *r)
 }
 
 /* Whether a reader that frees space last committed on another CPU than
- * ours (the hints of spin_until; scribbled values only cost a spin). */
+ * ours (the hints of spin_until; scribbled values only cost a spin).  A
+ * cursor that never committed (UINT32_MAX: the default cursor of a ring
+ * nobody reads yet, say) frees nothing soon: no reason to spin. */
 static int
 readers_elsewhere(struct shared *sh)
 {
-	uint32_t me = this_cpu(), kind;
+	uint32_t me = this_cpu(), kind, cpu;
 	int i;
 
 	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
 		kind = load_hint32(&sh->readers[i].kind);
+		cpu = load_hint32(&sh->readers[i].cpu);
 		if ((kind == SLOT_DEFAULT || kind == SLOT_NAMED ||
-		    kind == SLOT_ANON) && load_hint32(&sh->readers[i].cpu) != me)
+		    kind == SLOT_ANON) && cpu != me && cpu != UINT32_MAX)
 			return 1;
 	}
 	return 0;
