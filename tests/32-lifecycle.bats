@@ -631,3 +631,22 @@ C
 	assert_equal "$output" "ok"
 	run -0 tmo "$SHMCAT" rm "$R"
 }
+
+# A process leaving a ring holds byte 0 exclusively for the moment it
+# takes to decide whether to remove it; a reader attaching right then
+# was told "ring is in use" (exit 2) and the stream went undelivered
+# (the adversary's review, 2.1.0).  Here a peer holds that lock for a
+# second, longer than any leaver does: the reader waits it out.
+@test "a reader attaching while byte 0 is held exclusively waits, then reads" {
+	local hostile=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile} ino
+	[[ -x $hostile ]] || _fail "$hostile is missing: make $SHMCAT_BIN/hostile"
+	run -0 tmo "$SHMCAT_IN" "$R" <<<"kept"
+	ino=$(stat -c %i "$SHMDIR/shmcat.$R")
+	spawn "$hostile" -r 0.6 "$R" lock0 1
+	local hp=$BG_PID
+	wait_until grep -q "OFDLCK.*WRITE.*:$ino 0 0\$" /proc/locks
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" kept "what the reader delivered"
+	assert_job "$hp" 0 "the peer holding byte 0"
+	assert_no_ring "$R"
+}

@@ -346,6 +346,27 @@ trusted(const struct shmcat_ring *r, const struct stat *st)
 	return (r->trust & SHMCAT_O_TRUST_GID) && st->st_gid == r->trust_gid;
 }
 
+/* Our shared lock on byte 0.  Whoever leaves a ring last holds it
+ * exclusively for as long as deciding whether to remove the ring takes
+ * (and shmcat rm, to remove it): wait that out, up to ATTACH_BUSY_MS,
+ * rather than call a ring busy that is a moment from being free.  The
+ * caller then checks that the name still leads to our object. */
+static int
+attach_lock(struct shmcat_ring *r)
+{
+	static const struct timespec ms = {0, 1000000};
+	int64_t until = now_ns() + (int64_t)ATTACH_BUSY_MS * 1000000;
+	int rc;
+
+	while ((rc = lock_try(r->fd, LOCK_ATTACH, 0)) == -EAGAIN &&
+	    now_ns() < until) {
+		if (r->interrupt && *r->interrupt)
+			return -EINTR;
+		nanosleep(&ms, NULL);
+	}
+	return rc;
+}
+
 /* Open, validate and map an existing ring.  -ENOENT: there is none. */
 static int
 attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
@@ -404,7 +425,7 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 	 * read-only), nor make `shmcat rm` call a ring busy. */
 	if (r->rdonly)
 		return 0;
-	if ((rc = lock_try(r->fd, LOCK_ATTACH, 0)) != 0)
+	if ((rc = attach_lock(r)) != 0)
 		return fail(err, "fcntl", rc == -EAGAIN ? -SHMCAT_EBUSY : rc);
 	return 0;
 }

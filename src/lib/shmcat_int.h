@@ -32,6 +32,7 @@
 #define SHMCAT_SHM_DIR "/dev/shm"
 #define SHMCAT_PREFIX "shmcat."
 #define CACHELINE 64
+#define ATTACH_BUSY_MS 1000 /* see attach_lock (shm.c) */
 
 /* shmcat_open flag of the library's own: shmcat_remove's handle, which
  * needs the descriptor writable for the exclusive LOCK_ATTACH. */
