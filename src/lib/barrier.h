@@ -47,22 +47,17 @@ store_relaxed64(_Atomic uint64_t *p, uint64_t v)
 }
 
 /* A flag looked at before an RMW that decides (wake-ups): a stale value
- * costs at most a sleep slice, never a lost wake-up, see wait.c. */
+ * costs at most a sleep slice, never a lost wake-up, see wait.c.  Also
+ * the CPU hints of spin_until, where any value costs at most a spin. */
 static inline uint32_t
 load_relaxed32(_Atomic uint32_t *p)
 {
 	return atomic_load_explicit(p, memory_order_relaxed);
 }
 
-/* A CPU number published as a spinning hint (wait.c): any value will do. */
-static inline uint32_t
-load_hint32(_Atomic uint32_t *p)
-{
-	return atomic_load_explicit(p, memory_order_relaxed);
-}
-
+/* Only the CPU hints (wait.c note_cpu): no ordering is needed. */
 static inline void
-store_hint32(_Atomic uint32_t *p, uint32_t v)
+store_relaxed32(_Atomic uint32_t *p, uint32_t v)
 {
 	atomic_store_explicit(p, v, memory_order_relaxed);
 }

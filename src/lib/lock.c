@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 
 #include "barrier.h"
 #include "shmcat_int.h"
@@ -36,6 +37,25 @@ lock_try(int fd, int byte, int exclusive)
 	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
 		return 0;
 	return errno == EACCES ? -EAGAIN : -errno;
+}
+
+/* lock_try until it succeeds or fails for another reason than a
+ * conflict, napping 1 ms between tries: for locks their holders keep for
+ * moments only.  Until the deadline (-1: none); -EINTR once the caller's
+ * interrupt flag is set. */
+int
+lock_wait(struct shmcat_ring *r, int byte, int exclusive, int64_t until)
+{
+	static const struct timespec ms = {0, 1000000};
+	int rc;
+
+	while ((rc = lock_try(r->fd, byte, exclusive)) == -EAGAIN &&
+	    (until < 0 || now_ns() < until)) {
+		if (r->interrupt && *r->interrupt)
+			return -EINTR;
+		nanosleep(&ms, NULL);
+	}
+	return rc;
 }
 
 void

@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "barrier.h"
@@ -160,15 +159,7 @@ new_named(struct shmcat_ring *r, const char *rname)
 static int
 names_lock(struct shmcat_ring *r)
 {
-	const struct timespec ms = {0, 1000000};
-	int rc;
-
-	while ((rc = lock_try(r->fd, LOCK_NAMES, 1)) == -EAGAIN) {
-		if (r->interrupt && *r->interrupt)
-			return -EINTR;
-		nanosleep(&ms, NULL);
-	}
-	return rc;
+	return lock_wait(r, LOCK_NAMES, 1, -1);
 }
 
 static int
@@ -402,8 +393,6 @@ has_data(struct shmcat_ring *r)
 }
 
 /* How the stream stands for a reader that has consumed everything:
- * 0 (more may come), SHMCAT_EOF, or a negative truncation code. */
-/* How the stream stands for a reader that has consumed everything:
  * 0 (more may come), SHMCAT_EOF, or a negative truncation code.  Read
  * from the shared count and flags, which belong to the current stream. */
 static int
@@ -468,7 +457,7 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 	timeout_ms = effective_timeout(r, timeout_ms);
 	deadline = deadline_of(timeout_ms);
 	if (timeout_ms != 0 && spin_until(r, has_data,
-	    load_hint32(&sh->writer_cpu) != this_cpu()))
+	    load_relaxed32(&sh->writer_cpu) != this_cpu()))
 		return peek(r) < 0 ? -SHMCAT_ECORRUPT : 0;
 	for (;;) {
 		/* Only we move our cursor: a different one was scribbled,

@@ -151,9 +151,9 @@ init_header(struct shmcat_ring *r)
 	sh->writer_slot_size = sizeof(struct writer_slot);
 	sh->shared_size = sizeof(struct shared);
 	atomic_store(&sh->readers[0].kind, SLOT_DEFAULT);
-	store_hint32(&sh->writer_cpu, UINT32_MAX); /* no commit yet */
+	store_relaxed32(&sh->writer_cpu, UINT32_MAX); /* no commit yet */
 	for (i = 0; i < SHMCAT_MAX_READERS; i++)
-		store_hint32(&sh->readers[i].cpu, UINT32_MAX);
+		store_relaxed32(&sh->readers[i].cpu, UINT32_MAX);
 	/* The magic goes last: it marks a finished header. */
 	sh->magic = SHMCAT_MAGIC;
 	return init_sync(sh);
@@ -354,17 +354,7 @@ trusted(const struct shmcat_ring *r, const struct stat *st)
 static int
 attach_lock(struct shmcat_ring *r)
 {
-	static const struct timespec ms = {0, 1000000};
-	int64_t until = now_ns() + (int64_t)ATTACH_BUSY_MS * 1000000;
-	int rc;
-
-	while ((rc = lock_try(r->fd, LOCK_ATTACH, 0)) == -EAGAIN &&
-	    now_ns() < until) {
-		if (r->interrupt && *r->interrupt)
-			return -EINTR;
-		nanosleep(&ms, NULL);
-	}
-	return rc;
+	return lock_wait(r, LOCK_ATTACH, 0, deadline_of(ATTACH_BUSY_MS));
 }
 
 /* Open, validate and map an existing ring.  -ENOENT: there is none. */

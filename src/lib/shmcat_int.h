@@ -292,6 +292,7 @@ long safe_pid(int32_t pid); /* a pid read from the ring, made safe to print */
 
 /* lock.c */
 int lock_try(int fd, int byte, int exclusive);
+int lock_wait(struct shmcat_ring *r, int byte, int exclusive, int64_t until);
 void lock_release(int fd, int byte);
 int lock_held_by_other(int fd, int byte, int exclusive_probe);
 int writers_state(struct shmcat_ring *r);

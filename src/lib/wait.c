@@ -226,8 +226,8 @@ note_cpu(_Atomic uint32_t *hint)
 {
 	uint32_t cpu = this_cpu();
 
-	if (load_hint32(hint) != cpu)
-		store_hint32(hint, cpu);
+	if (load_relaxed32(hint) != cpu)
+		store_relaxed32(hint, cpu);
 }
 
 /*

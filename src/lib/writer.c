@@ -389,8 +389,8 @@ readers_elsewhere(struct shared *sh)
 	int i;
 
 	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
-		kind = load_hint32(&sh->readers[i].kind);
-		cpu = load_hint32(&sh->readers[i].cpu);
+		kind = load_relaxed32(&sh->readers[i].kind);
+		cpu = load_relaxed32(&sh->readers[i].cpu);
 		if ((kind == SLOT_DEFAULT || kind == SLOT_NAMED ||
 		    kind == SLOT_ANON) && cpu != me && cpu != UINT32_MAX)
 			return 1;
