@@ -650,3 +650,23 @@ C
 	assert_job "$hp" 0 "the peer holding byte 0"
 	assert_no_ring "$R"
 }
+
+# The last two to leave a finished ring each drop their shared lock on
+# byte 0 and try for the exclusive one; if the one still holding it dies
+# before its own try (SIGKILL during exit), nobody removed the ring: the
+# soak found one left, state=ended, all delivered (seed 271127, round
+# 529).  Here a peer stays attached for 0.1 s after the reader arrives;
+# the reader, leaving a finished stream, waits that out and removes it.
+@test "a reader leaving a finished ring while a peer still holds it removes it once the peer goes" {
+	local hostile=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile} ino
+	[[ -x $hostile ]] || _fail "$hostile is missing: make $SHMCAT_BIN/hostile"
+	run -0 tmo "$SHMCAT_IN" "$R" <<<"kept"
+	ino=$(stat -c %i "$SHMDIR/shmcat.$R")
+	spawn "$hostile" -r 0.1 "$R" rlock0 1
+	local hp=$BG_PID
+	wait_until grep -q "OFDLCK.*READ.*:$ino 0 0\$" /proc/locks
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" kept "what the reader delivered"
+	assert_job "$hp" 0 "the peer holding byte 0"
+	assert_no_ring "$R"
+}

@@ -38,6 +38,8 @@
  *					lock on byte N of the object for SECS
  *					seconds, as a peer holding a role or
  *					the commit lock would
+ *	rlockN				(with -r only) the same, shared: a
+ *					peer still attached to the ring
  *
  * It maps the object itself (MAP_SHARED, no locks, no checks) and knows
  * the layout only from src/lib/shmcat_int.h.  Build:
@@ -282,15 +284,15 @@ keep_rewriting(const char *field, const char *val, double secs)
 	}
 }
 
-/* Hold an exclusive OFD lock on one byte of the object for secs. */
+/* Hold an OFD lock on one byte of the object for secs. */
 static void
-hold_lock(int fd, const char *byte, double secs)
+hold_lock(int fd, const char *byte, int exclusive, double secs)
 {
 	struct flock fl;
 	struct timespec ts;
 
 	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
+	fl.l_type = exclusive ? F_WRLCK : F_RDLCK;
 	fl.l_whence = SEEK_SET;
 	fl.l_start = strtol(byte, NULL, 10);
 	fl.l_len = 1;
@@ -340,7 +342,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (secs > 0 && strncmp(argv[2], "lock", 4) == 0)
-		hold_lock(fd, argv[2] + 4, secs);
+		hold_lock(fd, argv[2] + 4, 1, secs);
+	else if (secs > 0 && strncmp(argv[2], "rlock", 5) == 0)
+		hold_lock(fd, argv[2] + 5, 0, secs);
 	else if (secs > 0)
 		keep_rewriting(argv[2], argv[3], secs);
 	else

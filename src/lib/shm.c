@@ -746,14 +746,26 @@ stream_finished(struct shmcat_ring *r)
 /* Whoever leaves last removes a finished ring.  Every closer drops its
  * shared lock and tries for the exclusive one, which succeeds only once
  * nobody else is attached; the last to let go always gets it, and by
- * then everyone else's contribution to the stream state is in. */
+ * then everyone else's contribution to the stream state is in.
+ *
+ * Unless the last one dies between dropping its share and its own try
+ * (SIGKILL while it exits): the kernel drops its lock, and nobody is
+ * left to try.  So a closer that finds the stream finished and someone
+ * still attached waits up to LEAVE_WAIT_MS for them to go: once a
+ * stream is finished, whoever is still attached is on its way out. */
+#define LEAVE_WAIT_MS 200
 static void
 remove_if_finished(struct shmcat_ring *r)
 {
+	int rc;
+
 	if (r->rdonly)
 		return; /* an observer never removes */
 	lock_release(r->fd, LOCK_ATTACH);
-	if (lock_try(r->fd, LOCK_ATTACH, 1) == 0 && stream_finished(r))
+	rc = lock_try(r->fd, LOCK_ATTACH, 1);
+	if (rc == -EAGAIN && stream_finished(r))
+		rc = lock_wait(r, LOCK_ATTACH, 1, deadline_of(LEAVE_WAIT_MS));
+	if (rc == 0 && stream_finished(r))
 		unlink_if_same(r);
 }
 
