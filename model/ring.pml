@@ -1109,6 +1109,7 @@ init
 /*   29 the last writer leaving to a joiner records no hand-off        */
 /*   30 a writer waiting for space ignores a hang-up                   */
 /*   31 end_of_stream() without its second look at the generation      */
+/*   35 a closer does not wait for the others to leave a finished ring  */
 /* ================================================================== */
 
 #define F_EOF	1
@@ -1138,8 +1139,11 @@ byte kind[NSLOT], pos[NSLOT], sname[NSLOT];
 bool sheld[NSLOT];
 byte attached;			/* holders of LOCK_ATTACH */
 bool published = true;
-bool last_clean;		/* the last to let go of LOCK_ATTACH closed */
 bool names_lock;
+bool owed;			/* a clean closer left this stream finished */
+bool left[4];			/* process (0 default, 1-2 writers, 3 anon) let go */
+bool fin[4];			/* ... and found the stream finished then */
+byte fgen[4];			/* ... the stream's generation then */
 byte kill;			/* the killer's pick */
 
 /* Ghosts. */
@@ -1169,12 +1173,24 @@ bool hungup;
 #define FINISHED ((flags & F_HUP) || (READ_ALL(0) && READ_ALL(1) && \
 	READ_ALL(2) && ((flags & F_DLV) || written[0] == 0) && wlock == 0))
 
-/* remove_if_finished(): let go of LOCK_ATTACH, try for it exclusively. */
-inline close_ring()
+/* remove_if_finished(): let go of LOCK_ATTACH, try for it exclusively;
+ * while others hold it and the stream is finished, wait for them
+ * (LEAVE_WAIT_MS: the model assumes they leave within it).  Without the
+ * wait (mutation 35), the last holder dying between its release and its
+ * try leaves a finished ring behind. */
+inline close_ring(who)
 {
 	d_step {
 		attached--;
-		last_clean = true;
+		left[who] = true;
+		fin[who] = FINISHED;
+		fgen[who] = gen
+	};
+	atomic {
+#if MUT != 35
+		(attached == 0 || !FINISHED) ->
+#endif
+		if :: fin[who] && fgen[who] == gen -> owed = true :: else fi;
 		if
 		:: attached == 0 && FINISHED -> published = false
 		:: else
@@ -1182,10 +1198,10 @@ inline close_ring()
 	}
 }
 
-inline die_attached()
+/* Killed: the kernel drops its locks (none, once it has let go). */
+inline die_attached(who)
 {
-	attached--;
-	last_clean = false
+	if :: !left[who] -> attached-- :: else fi
 }
 
 /* ---- writers ----------------------------------------------------- */
@@ -1238,7 +1254,7 @@ inline recover_stale(ok)
 				end_pid = writer_pid; end_gen = gen;
 				gen_start = tail
 			};
-			gen++;
+			d_step { gen++; owed = false };
 #if MUT != 21
 			wactive = 0;
 #endif
@@ -1258,7 +1274,7 @@ proctype Writer(byte w)
 	/* open_object(): attach (a ring that is gone is another story) */
 	atomic {
 		if
-		:: published -> attached++
+		:: published -> attached++; left[w] = false
 		:: else -> goto done
 		fi
 	};
@@ -1268,7 +1284,7 @@ proctype Writer(byte w)
 	atomic { wlock == 0 -> wlock = w };
 	recover_stale(ok);
 	if
-	:: !ok -> wlock = 0; close_ring(); goto done
+	:: !ok -> wlock = 0; close_ring(w); goto done
 	:: else
 	fi;
 	d_step { wactive++; writer_pid = w; wgen[w] = gen };
@@ -1293,7 +1309,7 @@ proctype Writer(byte w)
 			/* the reader hung up: abandon */
 			flags = flags | F_INT;
 			d_step { wactive--; wlock = 0 };
-			close_ring();
+			close_ring(w);
 			goto done
 #endif
 		fi
@@ -1304,13 +1320,13 @@ proctype Writer(byte w)
 	:: else
 	fi;
 	d_step { wactive--; wlock = 0 };
-	close_ring()
+	close_ring(w)
 	} unless {
 		kill == w ->
 		d_step {
 			wdead[w] = true;
 			if :: wlock == w -> wlock = 0 :: else fi;
-			die_attached()
+			die_attached(w)
 		}
 	};
 done:	wdone[w] = true
@@ -1433,7 +1449,7 @@ proctype Default(bool hangup)
 	/* it read its stream from the start: all of it, of that stream */
 	assert(res != E_EOF || got == written[0]);
 	d_step { sheld[0] = false };
-	close_ring();
+	close_ring(0);
 #ifndef LIFE_RESTART
 	goto done;
 #endif
@@ -1454,7 +1470,7 @@ proctype Default(bool hangup)
 	read_stream(0, g, p, res, rpid);
 	check_report(g, p, res, rpid);
 	d_step { sheld[0] = false };
-	close_ring();
+	close_ring(0);
 done:	skip
 }
 
@@ -1489,9 +1505,9 @@ proctype Anon()
 	read_stream(1, g, p, res, rpid);
 	check_report(g, p, res, rpid);
 	d_step { sheld[1] = false; kind[1] = K_FREE };
-	close_ring()
+	close_ring(3)
 	} unless {
-		kill == 3 -> d_step { sheld[1] = false; die_attached() }
+		kill == 3 -> d_step { sheld[1] = false; die_attached(3) }
 	};
 done:	skip
 }
@@ -1574,9 +1590,10 @@ init
 	run Writer(2);
 #endif
 	(_nr_pr == 1);
-	/* every byte written was read and its end reported, by whoever
-	 * closed last: then the ring is gone */
-	assert(!(last_clean && FINISHED) || !published)
+	/* someone left the stream finished: then the ring is gone, whoever
+	 * died on the way out (a death that finishes it, a dead fan-out
+	 * reader's cursor ceasing to count, leaves it to the next user) */
+	assert(!(owed && FINISHED) || !published)
 }
 #endif
 
