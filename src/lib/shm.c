@@ -544,16 +544,30 @@ remove_name(const char *name)
 	return -errno;
 }
 
-/* Remove a bad object under --force, so a fresh ring can take its name. */
+/* Remove a bad object under --force, so a fresh ring can take its name.
+ * A regular file is ours alone from the check to the unlink: our share
+ * of LOCK_ATTACH becomes exclusive (nobody attaches in between, and
+ * anyone attached keeps it), and only the object we judged is unlinked,
+ * not one published at the name since. */
 static int
 force_replace(struct shmcat_ring *r, int why)
 {
+	struct stat st;
 	int rc;
 
-	if (r->fd >= 0 && lock_held_by_other(r->fd, LOCK_ATTACH, 1) > 0) {
-		LOG(r, "--force: " SHMCAT_PREFIX "%s is in use; not replacing it",
-		    r->name);
-		return -SHMCAT_EBUSY;
+	if (r->fd >= 0 && fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		rc = lock_try(r->fd, LOCK_ATTACH, 1);
+		if (rc == -EAGAIN) {
+			LOG(r, "--force: " SHMCAT_PREFIX "%s is in use; "
+			    "not replacing it", r->name);
+			return -SHMCAT_EBUSY;
+		}
+		LOG(r, "--force: replacing " SHMCAT_PREFIX "%s (%s)", r->name,
+		    shmcat_strerror(why));
+		if (rc == 0)
+			rc = unlink_if_same(r);
+		unmap_ring(r);
+		return rc == -ENOENT ? 0 : rc;
 	}
 	LOG(r, "--force: replacing " SHMCAT_PREFIX "%s (%s)", r->name,
 	    shmcat_strerror(why));
