@@ -1140,7 +1140,8 @@ bool sheld[NSLOT];
 byte attached;			/* holders of LOCK_ATTACH */
 bool published = true;
 bool names_lock;
-bool owed;			/* a clean closer left this stream finished */
+bool owed;			/* a closer let go with the others only leaving */
+bool wever;			/* a writer ever attached (writer_events) */
 bool left[4];			/* process (0 default, 1-2 writers, 3 anon) let go */
 bool fin[4];			/* ... and found the stream finished then */
 byte fgen[4];			/* ... the stream's generation then */
@@ -1173,9 +1174,15 @@ bool hungup;
 #define FINISHED ((flags & F_HUP) || (READ_ALL(0) && READ_ALL(1) && \
 	READ_ALL(2) && ((flags & F_DLV) || written[0] == 0) && wlock == 0))
 
+/* others_leaving(): a stream that was written is finished and nobody
+ * holds a role (a leaver drops its role before its try for byte 0). */
+#define LEAVING (FINISHED && wever && wlock == 0 && \
+	!sheld[0] && !sheld[1] && !sheld[2])
+
 /* remove_if_finished(): let go of LOCK_ATTACH, try for it exclusively;
- * while others hold it and the stream is finished, wait for them
- * (LEAVE_WAIT_MS: the model assumes they leave within it).  Without the
+ * if the others were only leaving when we let go, wait for them
+ * (LEAVE_WAIT_MS: the model assumes they leave within it, which holds
+ * for a process between dropping its role and its try).  Without the
  * wait (mutation 35), the last holder dying between its release and its
  * try leaves a finished ring behind. */
 inline close_ring(who)
@@ -1183,12 +1190,12 @@ inline close_ring(who)
 	d_step {
 		attached--;
 		left[who] = true;
-		fin[who] = FINISHED;
+		fin[who] = LEAVING;
 		fgen[who] = gen
 	};
 	atomic {
 #if MUT != 35
-		(attached == 0 || !FINISHED) ->
+		(attached == 0 || !fin[who] || !FINISHED) ->
 #endif
 		if :: fin[who] && fgen[who] == gen -> owed = true :: else fi;
 		if
@@ -1287,7 +1294,7 @@ proctype Writer(byte w)
 	:: !ok -> wlock = 0; close_ring(w); goto done
 	:: else
 	fi;
-	d_step { wactive++; writer_pid = w; wgen[w] = gen };
+	d_step { wactive++; writer_pid = w; wgen[w] = gen; wever = true };
 	n = 0;
 	do
 	:: n == NB -> break

@@ -670,3 +670,165 @@ C
 	assert_job "$hp" 0 "the peer holding byte 0"
 	assert_no_ring "$R"
 }
+
+# assert_no_leave_wait LOG WHAT: the process traced into LOG (strace -e
+# trace=fcntl) did not wait at leaving for others to go: a few tries for
+# byte 0 exclusively, not the ~200 of a 200 ms wait (1 ms apart).  A
+# count, not a clock: sanitizer builds and a loaded machine are slow.
+assert_no_leave_wait() {
+	local n
+	n=$(grep -c 'F_OFD_SETLK, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=1}' "$1")
+	((n <= 3)) || _fail "$2 waited at leaving" \
+		"expected: at most 3 tries for byte 0" "actual: $n"
+}
+
+##########################################################
+#  the wait at leaving: only for those leaving  (review)  #
+##########################################################
+
+# A closer of a finished stream waits up to 200 ms for the others to
+# go (see "removes it once the peer goes" above), but only for those on
+# their way out.  A ring nobody has written to yet counts as finished,
+# and the first version of the wait made anyone leaving it while a
+# reader waited for the writer wait 200 ms for a reader that was not
+# leaving (the review of 2.1.0's wait).
+
+@test "--nonblock on a ring another reader waits on exits without waiting at leaving" {
+	need strace
+	spawn "$SHMCAT_OUT" "$R"
+	local reader=$BG_PID
+	wait_until ring_is "$R" readers_alive 1
+	run -4 --separate-stderr tmo strace -f -qq -o "$T/st" -e trace=fcntl \
+		"$SHMCAT_OUT" -n "$R"
+	assert_no_leave_wait "$T/st" "shmcat-out -n (never wait)"
+	kill -TERM "$(child_of "$reader")"
+	wait_job "$reader"
+	assert_no_ring "$R"
+}
+
+@test "shmcat rm of a ring in use says so without waiting at leaving" {
+	need strace
+	spawn "$SHMCAT_OUT" "$R"
+	local reader=$BG_PID
+	wait_until ring_is "$R" readers_alive 1
+	run -2 --separate-stderr tmo strace -f -qq -o "$T/st" -e trace=fcntl \
+		"$SHMCAT" rm "$R"
+	assert_no_leave_wait "$T/st" "shmcat rm of a busy ring"
+	assert_stderr "in use"
+	kill -TERM "$(child_of "$reader")"
+	wait_job "$reader"
+	assert_no_ring "$R"
+}
+
+# A --hangup reader sets STREAM_HANGUP, which stream_finished() takes
+# as finished at once: the reader then waits 200 ms for a writer that is
+# alive and has not yet seen the hang-up (an idle producer: it looks
+# every 100-250 ms; stopped here so that the wait is certain).  The live
+# writer holds LOCK_WRITER: it is not "on its way out".
+@test "a --hangup reader does not wait at leaving for a live writer" {
+	need strace
+	feed_open
+	spawn "$SHMCAT_IN" "$R" <"$FEED" 2>"$T/in.err"
+	local wp=$BG_PID wpid
+	wpid=$(child_of "$wp")
+	echo first >&7
+	wait_until ring_is "$R" buffered 6
+	kill -STOP "$wpid"
+	# Its stdout: a pipe nobody reads, from the start (a consumer that
+	# exits races the first write, and an idle reader notices a
+	# consumer gone only at its next look, up to 250 ms on).
+	mkfifo "$T/gone"
+	exec 8<>"$T/gone" 9>"$T/gone" 8<&-
+	run -141 --separate-stderr tmo strace -f -qq -o "$T/st" -e trace=fcntl \
+		bash -c 'exec "$0" --hangup "$1" >&9' "$SHMCAT_OUT" "$R"
+	exec 9>&-
+	assert_no_leave_wait "$T/st" "shmcat-out --hangup leaving"
+	kill -CONT "$wpid"
+	assert_job "$wp" 141 "shmcat-in"
+	assert_no_ring "$R"
+}
+
+# A tap holds nothing back, not even a reader's exit: a stopped one
+# (or one blocked writing to a pager) is attached but not leaving.
+@test "a reader leaving a finished stream does not wait for a stopped tap" {
+	need strace
+	spawn "$SHMCAT_OUT" --tap "$R" >/dev/null
+	local tp=$BG_PID tpid
+	wait_until ring_is "$R" readers_alive 1
+	tpid=$(child_of "$tp")
+	kill -STOP "$tpid"
+	seq 1000 >"$T/in"
+	run -0 tmo "$SHMCAT_IN" "$R" <"$T/in"
+	run -0 --separate-stderr tmo strace -f -qq -o "$T/st" -e trace=fcntl \
+		"$SHMCAT_OUT" "$R"
+	assert_no_leave_wait "$T/st" "the reader leaving"
+	assert_equal "$output" "$(cat "$T/in")" "what the reader delivered"
+	kill -CONT "$tpid"
+	assert_job "$tp" 0 "the tap"
+	assert_no_ring "$R"
+}
+
+##############################################################
+#  --force and rm -f remove only the object they judged     #
+##############################################################
+
+# --force and rm -f judge the object at the name, then remove it; a ring
+# published at the name in between (by another --force) must survive.
+# strace delays the remover's unlink(2) to hold the window open (it is a
+# few system calls wide otherwise); meanwhile a writer replaces the bad
+# object with a ring and streams into it.
+
+@test "rm -f never removes a ring published at the name after it judged the old object" {
+	need strace
+	head -c 20000 /dev/urandom >"$SHMDIR/shmcat.$R" # not a ring
+	spawn strace -f -o "$T/rm.st" -e trace=unlink \
+		-e inject=unlink:delay_enter=500000:when=1 \
+		"$SHMCAT" rm -f "$R"
+	local rm=$BG_PID
+	wait_until grep -qs unlink "$T/rm.st"
+	feed_open
+	spawn "$SHMCAT_IN" -f -s 8K "$R" <"$FEED" 2>"$T/in.err"
+	local wp=$BG_PID
+	echo "live stream" >&7
+	wait_until ring_is "$R" buffered 12
+	wait_job "$rm" # its delayed unlink lands now
+	assert_ring "$R"  # the live writer's ring is still there
+	feed_close
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" "live stream" "what a reader gets"
+	assert_job "$wp" 0 "shmcat-in -f"
+	assert_no_ring "$R"
+}
+
+@test "--force that judged a FIFO never removes a ring published at the name since" {
+	need strace
+	mkfifo "$SHMDIR/shmcat.$R" # not a ring
+	mkfifo "$T/a.fifo"
+	exec 8<>"$T/a.fifo"
+	# A: judges the FIFO; its unlink(2) is delayed.
+	spawn strace -f -o "$T/a.st" -e trace=unlink,link \
+		-e inject=unlink:delay_enter=1500000:when=1 \
+		"$SHMCAT_IN" -f -s 8K "$R" <"$T/a.fifo" 8>&-
+	local ap=$BG_PID
+	wait_until grep -qs unlink "$T/a.st"
+	# B: replaces the FIFO with a ring and streams into it.
+	feed_open
+	spawn "$SHMCAT_IN" -f -s 8K "$R" <"$FEED" 8>&- 2>"$T/b.err"
+	local bp=$BG_PID ino
+	echo "stream of B" >&7
+	wait_until ring_is "$R" buffered 12
+	ino=$(stat -c %i "$SHMDIR/shmcat.$R")
+	# A's unlink lands, then A creates its own ring.
+	wait_until grep -Eq '^[0-9]+ +(link\(|\+\+\+)' "$T/a.st"
+	local now
+	now=$(stat -c %i "$SHMDIR/shmcat.$R" 2>/dev/null || echo none)
+	exec 8>&-
+	feed_close
+	wait_job "$ap"
+	wait_job "$bp"
+	# what a reader of R gets once both writers are done
+	run --separate-stderr tmo "$SHMCAT_OUT" -n "$R"
+	local got=$output
+	assert_equal "$now" "$ino" "the object at the name after A's --force (B's ring)"
+	assert_equal "$got" "stream of B" "what a reader of R gets"
+}

@@ -420,19 +420,27 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 	return 0;
 }
 
-/* 1 if the name still leads to the object we hold, 0 if not, or -errno. */
+/* 1 if the ring's name leads to the object open on fd, 0 if not, or
+ * -errno. */
 static int
-still_published(struct shmcat_ring *r)
+name_leads_to(const char *name, int fd)
 {
 	char path[SHMCAT_PATH_MAX];
 	struct stat a, b;
 
-	shmcat_path(r->name, path, sizeof(path));
-	if (fstat(r->fd, &a) != 0)
+	shmcat_path(name, path, sizeof(path));
+	if (fstat(fd, &a) != 0)
 		return -errno;
 	if (lstat(path, &b) != 0)
 		return errno == ENOENT ? 0 : -errno;
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* 1 if the name still leads to the object we hold, 0 if not, or -errno. */
+static int
+still_published(struct shmcat_ring *r)
+{
+	return name_leads_to(r->name, r->fd);
 }
 
 /* Unlink the name if it still leads to our object.  Callers hold
@@ -527,53 +535,68 @@ release_handle(struct shmcat_ring *r)
 	free(r);
 }
 
-/* Remove whatever sits at a ring's name, under --force: unlink(2) takes
- * a file, FIFO, socket, device node or symlink (the link, never its
- * target); an empty directory takes rmdir(2); a full one stays
- * (-ENOTEMPTY): its contents are nobody's ring. */
+/* Remove what sits at a ring's name and is not a regular file, under
+ * --force: a FIFO, socket, device node or symlink (the link, never its
+ * target) goes with unlink(2), an empty directory with rmdir(2); a full
+ * one stays (-ENOTEMPTY): its contents are nobody's ring.  Another
+ * --force may have put a ring at the name since we looked, so the
+ * object is first moved aside (rename(2) is atomic) and what moved is
+ * looked at again: a regular file goes back, -EAGAIN. */
 static int
 remove_name(const char *name)
 {
-	char path[SHMCAT_PATH_MAX];
+	char path[SHMCAT_PATH_MAX], aside[SHMCAT_PATH_MAX + 48];
+	struct stat st;
+	int rc;
 
 	shmcat_path(name, path, sizeof(path));
-	if (unlink(path) == 0)
-		return 0;
-	if (errno == EISDIR && rmdir(path) == 0)
-		return 0;
-	return -errno;
+	snprintf(aside, sizeof(aside), "%s#rm.%ld.%llu", path, (long)getpid(),
+	    (unsigned long long)now_ns());
+	if (rename(path, aside) != 0)
+		return -errno;
+	if (lstat(aside, &st) != 0)
+		rc = -errno;
+	else if (S_ISREG(st.st_mode))
+		rc = -EAGAIN;
+	else if (S_ISDIR(st.st_mode))
+		rc = rmdir(aside) == 0 ? 0 : -errno;
+	else
+		rc = unlink(aside) == 0 ? 0 : -errno;
+	if (rc != 0)
+		(void)renameat2(AT_FDCWD, aside, AT_FDCWD, path,
+		    RENAME_NOREPLACE);
+	return rc;
 }
 
 /* Remove a bad object under --force, so a fresh ring can take its name.
  * A regular file is ours alone from the check to the unlink: our share
  * of LOCK_ATTACH becomes exclusive (nobody attaches in between, and
- * anyone attached keeps it), and only the object we judged is unlinked,
- * not one published at the name since. */
+ * anyone attached keeps it; a moment's holder, such as shmcat rm -f
+ * removing it, is waited out) and only the object we judged is
+ * unlinked, not one published at the name since.  0 when the name is
+ * free or leads elsewhere now: the caller looks again. */
 static int
 force_replace(struct shmcat_ring *r, int why)
 {
 	struct stat st;
 	int rc;
 
+	LOG(r, "--force: replacing " SHMCAT_PREFIX "%s (%s)", r->name,
+	    shmcat_strerror(why));
 	if (r->fd >= 0 && fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		rc = lock_try(r->fd, LOCK_ATTACH, 1);
+		rc = lock_wait(r, LOCK_ATTACH, 1, deadline_of(ATTACH_BUSY_MS));
 		if (rc == -EAGAIN) {
 			LOG(r, "--force: " SHMCAT_PREFIX "%s is in use; "
 			    "not replacing it", r->name);
 			return -SHMCAT_EBUSY;
 		}
-		LOG(r, "--force: replacing " SHMCAT_PREFIX "%s (%s)", r->name,
-		    shmcat_strerror(why));
 		if (rc == 0)
 			rc = unlink_if_same(r);
-		unmap_ring(r);
-		return rc == -ENOENT ? 0 : rc;
+	} else {
+		rc = remove_name(r->name);
 	}
-	LOG(r, "--force: replacing " SHMCAT_PREFIX "%s (%s)", r->name,
-	    shmcat_strerror(why));
 	unmap_ring(r);
-	rc = remove_name(r->name);
-	return rc == -ENOENT ? 0 : rc;
+	return rc == -ENOENT || rc == -EAGAIN ? 0 : rc;
 }
 
 static int
@@ -757,6 +780,21 @@ stream_finished(struct shmcat_ring *r)
 	return (flags & STREAM_DELIVERED) && writers_state(r) != WRITERS_ALIVE;
 }
 
+/* Are the others still attached only on their way out?  Once a stream
+ * that was written has finished and nobody holds a role any more (a
+ * leaver drops its role before its try for byte 0), whoever still holds
+ * byte 0 is between the two.  A reader waiting for a first writer, a
+ * writer not yet told of a hang-up, a stopped tap: none of them is
+ * leaving, and nobody waits for them.  shmcat rm takes no part. */
+static int
+others_leaving(struct shmcat_ring *r)
+{
+	if (r->role == SHMCAT_INSPECT ||
+	    atomic_load(&r->sh->writer_events) >> 32 == 0)
+		return 0;
+	return stream_finished(r) && roles_held_by_other(r->fd) == 0;
+}
+
 /* Whoever leaves last removes a finished ring.  Every closer drops its
  * shared lock and tries for the exclusive one, which succeeds only once
  * nobody else is attached; the last to let go always gets it, and by
@@ -764,9 +802,8 @@ stream_finished(struct shmcat_ring *r)
  *
  * Unless the last one dies between dropping its share and its own try
  * (SIGKILL while it exits): the kernel drops its lock, and nobody is
- * left to try.  So a closer that finds the stream finished and someone
- * still attached waits up to LEAVE_WAIT_MS for them to go: once a
- * stream is finished, whoever is still attached is on its way out. */
+ * left to try.  So a closer that finds the others only leaving waits up
+ * to LEAVE_WAIT_MS for them to go. */
 #define LEAVE_WAIT_MS 200
 static void
 remove_if_finished(struct shmcat_ring *r)
@@ -777,7 +814,7 @@ remove_if_finished(struct shmcat_ring *r)
 		return; /* an observer never removes */
 	lock_release(r->fd, LOCK_ATTACH);
 	rc = lock_try(r->fd, LOCK_ATTACH, 1);
-	if (rc == -EAGAIN && stream_finished(r))
+	if (rc == -EAGAIN && others_leaving(r))
 		rc = lock_wait(r, LOCK_ATTACH, 1, deadline_of(LEAVE_WAIT_MS));
 	if (rc == 0 && stream_finished(r))
 		unlink_if_same(r);
@@ -817,25 +854,39 @@ remove_build(const char *name, struct shmcat_error *err)
 }
 
 /* rm -f of something that is not a usable ring: never while a live
- * process holds it (only a regular file can be one of our objects, and
- * only a regular file is opened to ask). */
+ * process holds it, and never a ring published at the name after we
+ * looked (only a regular file can be one of our objects; it is opened,
+ * locked exclusively and unlinked only if the name still leads to it). */
 static int
 remove_forced(const char *name, struct shmcat_error *err)
 {
 	char path[SHMCAT_PATH_MAX];
 	struct stat st;
-	int fd, rc, busy = 0;
+	int fd, rc;
 
 	shmcat_path(name, path, sizeof(path));
-	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (fd = fd_above_stdio(open(path, O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW | O_NONBLOCK))) >= 0) {
-		busy = lock_held_by_other(fd, LOCK_ATTACH, 1) > 0;
-		close(fd);
+	if (lstat(path, &st) != 0)
+		return fail(err, "unlink", -errno);
+	if (!S_ISREG(st.st_mode)) {
+		rc = remove_name(name);
+		if (rc == -EAGAIN) /* a ring took the name meanwhile */
+			return fail(err, "remove", -SHMCAT_EBUSY);
+		return rc == 0 ? 0 : fail(err, "unlink", rc);
 	}
-	if (busy)
-		return fail(err, "remove", -SHMCAT_EBUSY);
-	return (rc = remove_name(name)) == 0 ? 0 : fail(err, "unlink", rc);
+	/* Ours alone from the check to the unlink, as in force_replace. */
+	fd = fd_above_stdio(open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK));
+	if (fd < 0)
+		return fail(err, "open", -errno);
+	rc = lock_try(fd, LOCK_ATTACH, 1);
+	if (rc == 0 && (rc = name_leads_to(name, fd)) == 1)
+		rc = unlink(path) == 0 ? 0 : -errno;
+	else if (rc == 0 || rc == -EAGAIN) /* in use, or replaced */
+		rc = -SHMCAT_EBUSY;
+	close(fd);
+	if (rc == -SHMCAT_EBUSY)
+		return fail(err, "remove", rc);
+	return rc == 0 ? 0 : fail(err, "unlink", rc);
 }
 
 int
