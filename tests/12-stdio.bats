@@ -313,11 +313,8 @@ survive_ignored() {
 }
 
 @test "--hangup while the writer is idle: the writer exits 141 within about a second" {
-	feed_open
-	spawn "$SHMCAT_IN" "$R" <"$FEED" 2>"$T/in.err"
-	local wp=$BG_PID
-	echo first >&7
-	wait_until ring_is "$R" buffered 6
+	writer_fed
+	local wp=$WP
 
 	# A reader that hangs up at once: its stdout has no reader.
 	local t0

@@ -368,20 +368,15 @@ empty_stale_ring() {
 }
 
 @test "a second concurrent writer: exit 2, the message names the first writer's pid" {
-	feed_open
-	spawn "$SHMCAT_IN" "$R" <"$FEED" 2>"$T/in.err"
-	local wp=$BG_PID wpid
-	wpid=$(child_of "$wp")
-	echo first >&7
-	wait_until ring_is "$R" buffered 6
+	writer_fed
 
 	echo second >"$T/in2"
 	run -2 --separate-stderr tmo "$SHMCAT_IN" "$R" <"$T/in2"
 	assert_stderr "^shmcat-in: .*$R"
-	assert_stderr "\\b$wpid\\b"
+	assert_stderr "\\b$WPID\\b"
 
 	feed_close
-	assert_job "$wp" 0 "the first shmcat-in"
+	assert_job "$WP" 0 "the first shmcat-in"
 	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
 	assert_equal "$output" first
 	assert_no_ring "$R"

@@ -638,17 +638,24 @@ C
 # (the adversary's review, 2.1.0).  Here a peer holds that lock for a
 # second, longer than any leaver does: the reader waits it out.
 @test "a reader attaching while byte 0 is held exclusively waits, then reads" {
-	local hostile=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile} ino
-	[[ -x $hostile ]] || _fail "$hostile is missing: make $SHMCAT_BIN/hostile"
 	run -0 tmo "$SHMCAT_IN" "$R" <<<"kept"
-	ino=$(stat -c %i "$SHMDIR/shmcat.$R")
-	spawn "$hostile" -r 0.6 "$R" lock0 1
-	local hp=$BG_PID
-	wait_until grep -q "OFDLCK.*WRITE.*:$ino 0 0\$" /proc/locks
+	peer_holds_byte0 0.6 lock0 WRITE
 	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
 	assert_equal "$output" kept "what the reader delivered"
-	assert_job "$hp" 0 "the peer holding byte 0"
+	assert_job "$PEER" 0 "the peer holding byte 0"
 	assert_no_ring "$R"
+}
+
+# peer_holds_byte0 SECS FIELD TYPE: a peer (hostile FIELD lock0 or rlock0)
+# holds byte 0 of ring R for SECS seconds, from when this returns; its
+# job in PEER.
+peer_holds_byte0() {
+	local hostile=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile} ino
+	[[ -x $hostile ]] || _fail "$hostile is missing: make $SHMCAT_BIN/hostile"
+	ino=$(stat -c %i "$SHMDIR/shmcat.$R")
+	spawn "$hostile" -r "$1" "$R" "$2" 1
+	PEER=$BG_PID
+	wait_until grep -q "OFDLCK.*$3.*:$ino 0 0\$" /proc/locks
 }
 
 # The last two to leave a finished ring each drop their shared lock on
@@ -658,16 +665,11 @@ C
 # 529).  Here a peer stays attached for 0.1 s after the reader arrives;
 # the reader, leaving a finished stream, waits that out and removes it.
 @test "a reader leaving a finished ring while a peer still holds it removes it once the peer goes" {
-	local hostile=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile} ino
-	[[ -x $hostile ]] || _fail "$hostile is missing: make $SHMCAT_BIN/hostile"
 	run -0 tmo "$SHMCAT_IN" "$R" <<<"kept"
-	ino=$(stat -c %i "$SHMDIR/shmcat.$R")
-	spawn "$hostile" -r 0.1 "$R" rlock0 1
-	local hp=$BG_PID
-	wait_until grep -q "OFDLCK.*READ.*:$ino 0 0\$" /proc/locks
+	peer_holds_byte0 0.1 rlock0 READ
 	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
 	assert_equal "$output" kept "what the reader delivered"
-	assert_job "$hp" 0 "the peer holding byte 0"
+	assert_job "$PEER" 0 "the peer holding byte 0"
 	assert_no_ring "$R"
 }
 
@@ -727,13 +729,8 @@ assert_no_leave_wait() {
 # writer holds LOCK_WRITER: it is not "on its way out".
 @test "a --hangup reader does not wait at leaving for a live writer" {
 	need strace
-	feed_open
-	spawn "$SHMCAT_IN" "$R" <"$FEED" 2>"$T/in.err"
-	local wp=$BG_PID wpid
-	wpid=$(child_of "$wp")
-	echo first >&7
-	wait_until ring_is "$R" buffered 6
-	kill -STOP "$wpid"
+	writer_fed
+	kill -STOP "$WPID"
 	# Its stdout: a pipe nobody reads, from the start (a consumer that
 	# exits races the first write, and an idle reader notices a
 	# consumer gone only at its next look, up to 250 ms on).
@@ -743,8 +740,8 @@ assert_no_leave_wait() {
 		bash -c 'exec "$0" --hangup "$1" >&9' "$SHMCAT_OUT" "$R"
 	exec 9>&-
 	assert_no_leave_wait "$T/st" "shmcat-out --hangup leaving"
-	kill -CONT "$wpid"
-	assert_job "$wp" 141 "shmcat-in"
+	kill -CONT "$WPID"
+	assert_job "$WP" 141 "shmcat-in"
 	assert_no_ring "$R"
 }
 

@@ -335,6 +335,18 @@ feed_close() {
 	exec 7>&-
 }
 
+# writer_fed: shmcat-in (with any options given) writing the feed into
+# ring R, with one line, "first", already in the ring; its job in WP, its
+# pid in WPID, its stderr in $T/in.err.
+writer_fed() {
+	feed_open
+	spawn "$SHMCAT_IN" "$@" "$R" <"$FEED" 2>"$T/in.err"
+	WP=$BG_PID
+	WPID=$(child_of "$WP")
+	echo first >&7
+	wait_until ring_is "$R" buffered 6
+}
+
 # feed FILE [BYTES]: write (the first BYTES of) FILE into the feed.
 feed() {
 	if (($# > 1)); then
