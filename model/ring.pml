@@ -1174,17 +1174,17 @@ bool hungup;
 #define FINISHED ((flags & F_HUP) || (READ_ALL(0) && READ_ALL(1) && \
 	READ_ALL(2) && ((flags & F_DLV) || written[0] == 0) && wlock == 0))
 
-/* others_leaving(): a stream that was written is finished and nobody
- * holds a role (a leaver drops its role before its try for byte 0). */
-#define LEAVING (FINISHED && wever && wlock == 0 && \
-	!sheld[0] && !sheld[1] && !sheld[2])
+/* others_leaving(): a stream that was written is finished and no writer
+ * lives; the readers still attached have read it all and are leaving
+ * (LIFE has no taps, which do not count as leaving). */
+#define LEAVING (FINISHED && wever && wlock == 0)
 
 /* remove_if_finished(): let go of LOCK_ATTACH, try for it exclusively;
- * if the others were only leaving when we let go, wait for them
- * (LEAVE_WAIT_MS: the model assumes they leave within it, which holds
- * for a process between dropping its role and its try).  Without the
- * wait (mutation 35), the last holder dying between its release and its
- * try leaves a finished ring behind. */
+ * while the others are only leaving, wait for them, looking again as
+ * they go (LEAVE_WAIT_MS: the model assumes they go within it, which
+ * holds for a reader with nothing left to deliver).  Without the wait
+ * (mutation 35), the last holder dying between its release and its try
+ * leaves a finished ring behind. */
 inline close_ring(who)
 {
 	d_step {
@@ -1195,7 +1195,7 @@ inline close_ring(who)
 	};
 	atomic {
 #if MUT != 35
-		(attached == 0 || !fin[who] || !FINISHED) ->
+		(attached == 0 || !fin[who] || !LEAVING) ->
 #endif
 		if :: fin[who] && fgen[who] == gen -> owed = true :: else fi;
 		if

@@ -673,6 +673,17 @@ peer_holds_byte0() {
 	assert_no_ring "$R"
 }
 
+# traced LOG CMD...: CMD under strace (and tmo), its fcntl(2) calls in
+# LOG.
+# LeakSanitizer refuses to run under ptrace: the sanitizer builds run
+# these without it.
+traced() {
+	local log=$1
+	shift
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		tmo strace -f -qq -o "$log" -e trace=fcntl "$@"
+}
+
 # assert_no_leave_wait LOG WHAT: the process traced into LOG (strace -e
 # trace=fcntl) did not wait at leaving for others to go: a few tries for
 # byte 0 exclusively, not the ~200 of a 200 ms wait (1 ms apart).  A
@@ -700,8 +711,7 @@ assert_no_leave_wait() {
 	spawn "$SHMCAT_OUT" "$R"
 	local reader=$BG_PID
 	wait_until ring_is "$R" readers_alive 1
-	run -4 --separate-stderr tmo strace -f -qq -o "$T/st" -e trace=fcntl \
-		"$SHMCAT_OUT" -n "$R"
+	run -4 --separate-stderr traced "$T/st" "$SHMCAT_OUT" -n "$R"
 	assert_no_leave_wait "$T/st" "shmcat-out -n (never wait)"
 	kill -TERM "$(child_of "$reader")"
 	wait_job "$reader"
@@ -713,8 +723,7 @@ assert_no_leave_wait() {
 	spawn "$SHMCAT_OUT" "$R"
 	local reader=$BG_PID
 	wait_until ring_is "$R" readers_alive 1
-	run -2 --separate-stderr tmo strace -f -qq -o "$T/st" -e trace=fcntl \
-		"$SHMCAT" rm "$R"
+	run -2 --separate-stderr traced "$T/st" "$SHMCAT" rm "$R"
 	assert_no_leave_wait "$T/st" "shmcat rm of a busy ring"
 	assert_stderr "in use"
 	kill -TERM "$(child_of "$reader")"
@@ -736,8 +745,7 @@ assert_no_leave_wait() {
 	# consumer gone only at its next look, up to 250 ms on).
 	mkfifo "$T/gone"
 	exec 8<>"$T/gone" 9>"$T/gone" 8<&-
-	run -141 --separate-stderr tmo strace -f -qq -o "$T/st" -e trace=fcntl \
-		bash -c 'exec "$0" --hangup "$1" >&9' "$SHMCAT_OUT" "$R"
+	run -141 --separate-stderr traced "$T/st" bash -c 'exec "$0" --hangup "$1" >&9' "$SHMCAT_OUT" "$R"
 	exec 9>&-
 	assert_no_leave_wait "$T/st" "shmcat-out --hangup leaving"
 	kill -CONT "$WPID"
@@ -756,8 +764,7 @@ assert_no_leave_wait() {
 	kill -STOP "$tpid"
 	seq 1000 >"$T/in"
 	run -0 tmo "$SHMCAT_IN" "$R" <"$T/in"
-	run -0 --separate-stderr tmo strace -f -qq -o "$T/st" -e trace=fcntl \
-		"$SHMCAT_OUT" "$R"
+	run -0 --separate-stderr traced "$T/st" "$SHMCAT_OUT" "$R"
 	assert_no_leave_wait "$T/st" "the reader leaving"
 	assert_equal "$output" "$(cat "$T/in")" "what the reader delivered"
 	kill -CONT "$tpid"
@@ -771,14 +778,14 @@ assert_no_leave_wait() {
 
 # --force and rm -f judge the object at the name, then remove it; a ring
 # published at the name in between (by another --force) must survive.
-# strace delays the remover's unlink(2) to hold the window open (it is a
-# few system calls wide otherwise); meanwhile a writer replaces the bad
-# object with a ring and streams into it.
+# strace delays the remover's unlink(2) or rename(2) to hold the window
+# open (it is a few system calls wide otherwise); meanwhile a writer
+# replaces the bad object with a ring and streams into it.
 
 @test "rm -f never removes a ring published at the name after it judged the old object" {
 	need strace
 	head -c 20000 /dev/urandom >"$SHMDIR/shmcat.$R" # not a ring
-	spawn strace -f -o "$T/rm.st" -e trace=unlink \
+	spawn env ASAN_OPTIONS=detect_leaks=0 strace -f -o "$T/rm.st" -e trace=unlink \
 		-e inject=unlink:delay_enter=500000:when=1 \
 		"$SHMCAT" rm -f "$R"
 	local rm=$BG_PID
@@ -788,7 +795,7 @@ assert_no_leave_wait() {
 	local wp=$BG_PID
 	echo "live stream" >&7
 	wait_until ring_is "$R" buffered 12
-	wait_job "$rm" # its delayed unlink lands now
+	assert_job "$rm" 0 "rm -f" # its delayed unlink lands now
 	assert_ring "$R"  # the live writer's ring is still there
 	feed_close
 	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
@@ -802,12 +809,13 @@ assert_no_leave_wait() {
 	mkfifo "$SHMDIR/shmcat.$R" # not a ring
 	mkfifo "$T/a.fifo"
 	exec 8<>"$T/a.fifo"
-	# A: judges the FIFO; its unlink(2) is delayed.
-	spawn strace -f -o "$T/a.st" -e trace=unlink,link \
-		-e inject=unlink:delay_enter=1500000:when=1 \
+	# A: judges the FIFO; its removal (a rename(2) aside) is delayed.
+	spawn env ASAN_OPTIONS=detect_leaks=0 strace -f -o "$T/a.st" \
+		-e trace=rename,renameat2,unlink,link \
+		-e inject=rename:delay_enter=1500000:when=1 \
 		"$SHMCAT_IN" -f -s 8K "$R" <"$T/a.fifo" 8>&-
 	local ap=$BG_PID
-	wait_until grep -qs unlink "$T/a.st"
+	wait_until grep -qs 'rename(' "$T/a.st"
 	# B: replaces the FIFO with a ring and streams into it.
 	feed_open
 	spawn "$SHMCAT_IN" -f -s 8K "$R" <"$FEED" 8>&- 2>"$T/b.err"
@@ -815,17 +823,41 @@ assert_no_leave_wait() {
 	echo "stream of B" >&7
 	wait_until ring_is "$R" buffered 12
 	ino=$(stat -c %i "$SHMDIR/shmcat.$R")
-	# A's unlink lands, then A creates its own ring.
-	wait_until grep -Eq '^[0-9]+ +(link\(|\+\+\+)' "$T/a.st"
+	# A's rename lands: it moved B's ring aside, sees a regular file and
+	# puts it back; then A looks again and finds B's ring.
+	wait_until grep -Eq '^[0-9]+ +renameat2\(.*= 0' "$T/a.st"
 	local now
 	now=$(stat -c %i "$SHMDIR/shmcat.$R" 2>/dev/null || echo none)
 	exec 8>&-
 	feed_close
 	wait_job "$ap"
-	wait_job "$bp"
+	assert_job "$bp" 0 "B"
 	# what a reader of R gets once both writers are done
 	run --separate-stderr tmo "$SHMCAT_OUT" -n "$R"
 	local got=$output
 	assert_equal "$now" "$ino" "the object at the name after A's --force (B's ring)"
 	assert_equal "$got" "stream of B" "what a reader of R gets"
+}
+
+# The wait at leaving covers a peer SIGKILLed between dropping its share
+# of byte 0 and its own try for it, also when the peer is a moment slower
+# to go and still holds its slot at our first look (the second review of
+# the wait: it decided once, then).  tests/leaveshim.c plays the peer: a
+# named reader that holds its slot 100 ms longer, then dies at its try.
+@test "a reader leaving beside a peer that is slower to go still removes the finished ring" {
+	cc -shared -fPIC -o "$T/leaveshim.so" "$BATS_TEST_DIRNAME/leaveshim.c" -ldl
+	spawn env LD_PRELOAD="$T/leaveshim.so" LEAVESHIM_HOLD_MS=100 \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$SHMCAT_OUT" -r slow "$R" >"$T/slow.out"
+	local sp=$BG_PID
+	wait_until ring_is "$R" readers_alive 1
+	spawn "$SHMCAT_OUT" -r quick "$R" >"$T/quick.out"
+	local qp=$BG_PID
+	wait_until ring_is "$R" readers_alive 2
+	run -0 tmo "$SHMCAT_IN" "$R" <<<"kept"
+	assert_job "$qp" 0 "the quick reader"
+	assert_job "$sp" 137 "the slow reader (SIGKILLed at its try)"
+	assert_equal "$(cat "$T/quick.out")" kept "what the quick reader delivered"
+	assert_equal "$(cat "$T/slow.out")" kept "what the slow reader delivered"
+	assert_no_ring "$R"
 }

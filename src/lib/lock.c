@@ -78,21 +78,6 @@ lock_held_by_other(int fd, int byte, int exclusive_probe)
 	return fl.l_type != F_UNLCK;
 }
 
-/* 1 if another open file holds any role: a writer's byte, a record
- * writer's slot, a reader's or tap's slot (or, for a moment, the commit
- * or names lock); 0 if none, or -errno.  One probe over every byte
- * after LOCK_ATTACH. */
-int
-roles_held_by_other(int fd)
-{
-	struct flock fl = byte_lock(LOCK_WRITER, F_WRLCK);
-
-	fl.l_len = LOCK_RSLOT + SHMCAT_MAX_READERS - LOCK_WRITER;
-	if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
-		return -errno;
-	return fl.l_type != F_UNLCK;
-}
-
 /* Whether any writer is attached, and if none is, how the last one went.
  * Reads writer_events around the lock probe and retries if a writer came
  * or went in between, so a writer attaching is never taken for dead. */

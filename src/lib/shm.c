@@ -541,7 +541,8 @@ release_handle(struct shmcat_ring *r)
  * one stays (-ENOTEMPTY): its contents are nobody's ring.  Another
  * --force may have put a ring at the name since we looked, so the
  * object is first moved aside (rename(2) is atomic) and what moved is
- * looked at again: a regular file goes back, -EAGAIN. */
+ * looked at again: a regular file goes back, -EAGAIN.  Aside, it bears
+ * a build file's name (NAME~PID.NONCE) in case we die there. */
 static int
 remove_name(const char *name)
 {
@@ -550,7 +551,7 @@ remove_name(const char *name)
 	int rc;
 
 	shmcat_path(name, path, sizeof(path));
-	snprintf(aside, sizeof(aside), "%s#rm.%ld.%llu", path, (long)getpid(),
+	snprintf(aside, sizeof(aside), "%s~%ld.%llx", path, (long)getpid(),
 	    (unsigned long long)now_ns());
 	if (rename(path, aside) != 0)
 		return -errno;
@@ -562,6 +563,9 @@ remove_name(const char *name)
 		rc = rmdir(aside) == 0 ? 0 : -errno;
 	else
 		rc = unlink(aside) == 0 ? 0 : -errno;
+	/* Should the put-back fail (the name taken meanwhile), what stays
+	 * aside has a build file's name: listed, swept by the next create
+	 * once nobody holds it, removable with shmcat rm NAME~PID.NONCE. */
 	if (rc != 0)
 		(void)renameat2(AT_FDCWD, aside, AT_FDCWD, path,
 		    RENAME_NOREPLACE);
@@ -780,19 +784,33 @@ stream_finished(struct shmcat_ring *r)
 	return (flags & STREAM_DELIVERED) && writers_state(r) != WRITERS_ALIVE;
 }
 
+/* A tap holds its slot: the stream's end does not wait for a tap, and
+ * one stopped or blocked on a pager may stay a long while. */
+static int
+tap_attached(struct shmcat_ring *r)
+{
+	int i;
+
+	for (i = 0; i < SHMCAT_MAX_READERS; i++)
+		if (atomic_load(&r->sh->readers[i].kind) == SLOT_TAP &&
+		    lock_held_by_other(r->fd, LOCK_RSLOT + i, 1) > 0)
+			return 1;
+	return 0;
+}
+
 /* Are the others still attached only on their way out?  Once a stream
- * that was written has finished and nobody holds a role any more (a
- * leaver drops its role before its try for byte 0), whoever still holds
- * byte 0 is between the two.  A reader waiting for a first writer, a
- * writer not yet told of a hang-up, a stopped tap: none of them is
- * leaving, and nobody waits for them.  shmcat rm takes no part. */
+ * that was written has finished and no writer lives, a reader still
+ * attached has delivered it all (its cursor counts) and is leaving.
+ * Not so a reader waiting for a first writer, a writer not yet told of
+ * a hang-up, or a tap; and shmcat rm takes no part. */
 static int
 others_leaving(struct shmcat_ring *r)
 {
 	if (r->role == SHMCAT_INSPECT ||
 	    atomic_load(&r->sh->writer_events) >> 32 == 0)
 		return 0;
-	return stream_finished(r) && roles_held_by_other(r->fd) == 0;
+	return stream_finished(r) && writers_state(r) != WRITERS_ALIVE &&
+	    !tap_attached(r);
 }
 
 /* Whoever leaves last removes a finished ring.  Every closer drops its
@@ -802,20 +820,24 @@ others_leaving(struct shmcat_ring *r)
  *
  * Unless the last one dies between dropping its share and its own try
  * (SIGKILL while it exits): the kernel drops its lock, and nobody is
- * left to try.  So a closer that finds the others only leaving waits up
- * to LEAVE_WAIT_MS for them to go. */
+ * left to try.  So a closer waits up to LEAVE_WAIT_MS while the others
+ * are only leaving, looking again every few milliseconds (a reader a
+ * moment slower to go is leaving too). */
 #define LEAVE_WAIT_MS 200
+#define LEAVE_LOOK_MS 10
 static void
 remove_if_finished(struct shmcat_ring *r)
 {
+	int64_t until;
 	int rc;
 
 	if (r->rdonly)
 		return; /* an observer never removes */
 	lock_release(r->fd, LOCK_ATTACH);
 	rc = lock_try(r->fd, LOCK_ATTACH, 1);
-	if (rc == -EAGAIN && others_leaving(r))
-		rc = lock_wait(r, LOCK_ATTACH, 1, deadline_of(LEAVE_WAIT_MS));
+	until = deadline_of(LEAVE_WAIT_MS);
+	while (rc == -EAGAIN && now_ns() < until && others_leaving(r))
+		rc = lock_wait(r, LOCK_ATTACH, 1, deadline_of(LEAVE_LOOK_MS));
 	if (rc == 0 && stream_finished(r))
 		unlink_if_same(r);
 }
@@ -876,9 +898,14 @@ remove_forced(const char *name, struct shmcat_error *err)
 	/* Ours alone from the check to the unlink, as in force_replace. */
 	fd = fd_above_stdio(open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW |
 	    O_NONBLOCK));
+	if (fd < 0 && errno == EACCES) /* ours, but read-only (0400): ask */
+		fd = fd_above_stdio(open(path, O_RDONLY | O_CLOEXEC |
+		    O_NOFOLLOW | O_NONBLOCK));
 	if (fd < 0)
 		return fail(err, "open", -errno);
 	rc = lock_try(fd, LOCK_ATTACH, 1);
+	if (rc == -EBADF) /* read-only: no lock to take, only to see */
+		rc = lock_held_by_other(fd, LOCK_ATTACH, 1) == 0 ? 0 : -EAGAIN;
 	if (rc == 0 && (rc = name_leads_to(name, fd)) == 1)
 		rc = unlink(path) == 0 ? 0 : -errno;
 	else if (rc == 0 || rc == -EAGAIN) /* in use, or replaced */
