@@ -94,7 +94,7 @@ side_ends() {
 said_why() {
 	case $2 in
 	1) assert_file_match "$3" "^$1: $R: .*corrupt" ;;
-	2) assert_file_match "$3" "^$1: $R: .*(corrupt|not a shmcat ring|version|stale)" ;;
+	2) assert_file_match "$3" "^$1: $R: .*(corrupt|not a shmcat ring|version|stale|already ended)" ;;
 	3) assert_file_match "$3" "^$1: $R: .*(truncated|hung up)" ;;
 	4) assert_file_match "$3" "^$1: $R: .*timed out" ;;
 	esac
@@ -761,7 +761,7 @@ peer_done() {
 # record_writers N SECS FIELD VALUE: N --lines writers (-t 5) each send
 # $SEQ through a 16K ring to one reader while a peer rewrites FIELD for
 # SECS seconds.  Every writer ends 0, 1 (ring corrupt), 2 (found it
-# corrupt, or stale after another writer gave up, at attach) or 4 (gave
+# corrupt at attach, or stale or ended after the others gave up) or 4 (gave
 # up on a reader that left); the reader 0,
 # 1, 2 or 3; none by a signal.  Whatever the reader delivered is whole
 # lines of $SEQ, none more than N times, and every line of each writer
