@@ -302,27 +302,24 @@ survive_ignored() {
 	spawn "$SHMCAT_IN" "$R" <"$tp" 2>"$T/in.err"
 	local wp=$BG_PID
 	wait_until ring_is "$R" writer_alive 1
+	hangup_reaches_writer "$wp" "the writer blocked on its file"
+}
+
+# hangup_reaches_writer JOB WHAT: a reader that hangs up at once (its
+# stdout has no reader) ends the writer JOB with 141 within 3 s, and the
+# ring goes.
+hangup_reaches_writer() {
 	local t0
 	t0=$(now_us)
 	run -141 --separate-stderr tmo bash -c \
 		'exec "$0" --hangup "$1" > >(exec true)' "$SHMCAT_OUT" "$R"
-	wait_until -t 10 pid_gone "$wp"
-	assert_within "$t0" 3000 "the hangup reaching the writer blocked on its file"
-	assert_job "$wp" 141 "shmcat-in"
+	wait_until -t 10 pid_gone "$1"
+	assert_within "$t0" 3000 "the hangup reaching $2"
+	assert_job "$1" 141 "shmcat-in"
 	assert_no_ring "$R"
 }
 
 @test "--hangup while the writer is idle: the writer exits 141 within about a second" {
 	writer_fed
-	local wp=$WP
-
-	# A reader that hangs up at once: its stdout has no reader.
-	local t0
-	t0=$(now_us)
-	run -141 --separate-stderr tmo bash -c \
-		'exec "$0" --hangup "$1" > >(exec true)' "$SHMCAT_OUT" "$R"
-	wait_until -t 10 pid_gone "$wp"
-	assert_within "$t0" 3000 "the hangup reaching the idle writer"
-	assert_job "$wp" 141 "shmcat-in"
-	assert_no_ring "$R"
+	hangup_reaches_writer "$WP" "the idle writer"
 }

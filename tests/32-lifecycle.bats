@@ -638,24 +638,25 @@ C
 # (the adversary's review, 2.1.0).  Here a peer holds that lock for a
 # second, longer than any leaver does: the reader waits it out.
 @test "a reader attaching while byte 0 is held exclusively waits, then reads" {
-	run -0 tmo "$SHMCAT_IN" "$R" <<<"kept"
-	peer_holds_byte0 0.6 lock0 WRITE
-	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
-	assert_equal "$output" kept "what the reader delivered"
-	assert_job "$PEER" 0 "the peer holding byte 0"
-	assert_no_ring "$R"
+	read_beside_peer 0.6 lock0 WRITE
 }
 
-# peer_holds_byte0 SECS FIELD TYPE: a peer (hostile FIELD lock0 or rlock0)
-# holds byte 0 of ring R for SECS seconds, from when this returns; its
-# job in PEER.
-peer_holds_byte0() {
-	local hostile=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile} ino
+# read_beside_peer SECS FIELD TYPE: a finished stream ("kept") in ring R;
+# a peer (hostile FIELD, lock0 or rlock0) holds byte 0 for SECS seconds
+# (/proc/locks shows TYPE) while a reader delivers the stream; the peer
+# ends by itself and the ring is gone.
+read_beside_peer() {
+	local hostile=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile} ino peer
 	[[ -x $hostile ]] || _fail "$hostile is missing: make $SHMCAT_BIN/hostile"
+	run -0 tmo "$SHMCAT_IN" "$R" <<<"kept"
 	ino=$(stat -c %i "$SHMDIR/shmcat.$R")
 	spawn "$hostile" -r "$1" "$R" "$2" 1
-	PEER=$BG_PID
+	peer=$BG_PID
 	wait_until grep -q "OFDLCK.*$3.*:$ino 0 0\$" /proc/locks
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" kept "what the reader delivered"
+	assert_job "$peer" 0 "the peer holding byte 0"
+	assert_no_ring "$R"
 }
 
 # The last two to leave a finished ring each drop their shared lock on
@@ -665,12 +666,7 @@ peer_holds_byte0() {
 # 529).  Here a peer stays attached for 0.1 s after the reader arrives;
 # the reader, leaving a finished stream, waits that out and removes it.
 @test "a reader leaving a finished ring while a peer still holds it removes it once the peer goes" {
-	run -0 tmo "$SHMCAT_IN" "$R" <<<"kept"
-	peer_holds_byte0 0.1 rlock0 READ
-	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
-	assert_equal "$output" kept "what the reader delivered"
-	assert_job "$PEER" 0 "the peer holding byte 0"
-	assert_no_ring "$R"
+	read_beside_peer 0.1 rlock0 READ
 }
 
 # traced LOG CMD...: CMD under strace (and tmo), its fcntl(2) calls in
