@@ -20,11 +20,6 @@ teardown() {
 	shmcat_teardown
 }
 
-# A pid no process has: above pid_max, so never reused under the test.
-dead_pid() {
-	echo $(($(cat /proc/sys/kernel/pid_max) + 1))
-}
-
 ##########################
 #  6. stream generations #
 ##########################
@@ -409,6 +404,14 @@ int main(int argc, char **argv)
 	CHECK(shmcat_created(NULL) == 0);
 	shmcat_counters(NULL, NULL);
 	CHECK(shmcat_remove(NULL, 0, NULL) == -EINVAL);
+	CHECK(shmcat_path(argv[1], NULL, 100) == -EINVAL);
+	CHECK(shmcat_path(NULL, buf, sizeof(buf)) == -EINVAL);
+	CHECK(shmcat_valid_name(NULL) == 0);
+	CHECK(shmcat_object_size(NULL) == 0);
+	CHECK(shmcat_hungup(NULL) == -EINVAL);
+	CHECK(shmcat_bridge_open(NULL, 1, NULL) < 0);
+	CHECK(shmcat_bridge_fd(NULL) < 0);
+	CHECK(shmcat_bridge_rearm(NULL) < 0);
 	/* nothing of the above reached the stream */
 	CHECK(shmcat_write_record(wr, "ok\n", 3, 0) == 0);
 	CHECK(shmcat_read_span(r, &cp) == 3 && memcmp(cp, "ok\n", 3) == 0);

@@ -444,10 +444,12 @@ int main(int argc, char **argv)
 		size_t n = shmcat_write_span(w, &p);
 		int commit = shmcat_write_commit(w, 1);
 		int wait = shmcat_wait_space(w, 0);
+		int hungup = shmcat_hungup(w);
 		int close = stay ? 0 : shmcat_close(w, SHMCAT_END);
 
-		printf("child: %zu %d %s, %s, %d\n", n, p == NULL,
-		    shmcat_strerror(commit), shmcat_strerror(wait), close);
+		printf("child: %zu %d %s, %s, %s, %d\n", n, p == NULL,
+		    shmcat_strerror(commit), shmcat_strerror(wait),
+		    shmcat_strerror(hungup), close);
 		fflush(stdout);
 		if (stay)
 			pause();
@@ -476,7 +478,7 @@ C
 	wait_until ring_exists "$R"
 	run -0 --separate-stderr tmo "$T/fork" "$R"
 	local e="handle belongs to the parent process"
-	assert_equal "$output" "$(printf '%s\n' "child: 0 1 $e, $e, 0" "parent: ok")"
+	assert_equal "$output" "$(printf '%s\n' "child: 0 1 $e, $e, $e, 0" "parent: ok")"
 	assert_job "$rp" 0 "shmcat-out"
 	assert_equal "$(cat "$T/out")" $'before\nafter'
 	assert_no_ring "$R"

@@ -87,6 +87,8 @@ shmcat_bridge_rearm(struct shmcat_bridge *b)
 {
 	int rc;
 
+	if (b == NULL)
+		return -EINVAL;
 	if ((rc = handle_check(b->r, SHMCAT_READER)) != 0)
 		return rc;
 	drain_pipe(b->fds[0]);
@@ -101,7 +103,7 @@ shmcat_bridge_rearm(struct shmcat_bridge *b)
 int
 shmcat_bridge_fd(const struct shmcat_bridge *b)
 {
-	return b->fds[0];
+	return b ? b->fds[0] : -EINVAL;
 }
 
 static int

@@ -43,7 +43,7 @@ shmcat_path(const char *name, char *buf, size_t len)
 {
 	int n;
 
-	if (!shmcat_valid_name(name))
+	if (!shmcat_valid_name(name) || buf == NULL)
 		return -EINVAL;
 	n = snprintf(buf, len, SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s", name);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;

@@ -954,7 +954,7 @@ shmcat_capacity(const struct shmcat_ring *r)
 uint64_t
 shmcat_object_size(const struct shmcat_ring *r)
 {
-	return SHMCAT_HDR_SIZE + r->cap;
+	return r ? SHMCAT_HDR_SIZE + r->cap : 0;
 }
 
 const char *

@@ -371,10 +371,12 @@ has_space(struct shmcat_ring *r)
 int
 shmcat_hungup(const struct shmcat_ring *r)
 {
-	if (r == NULL || r->sh == NULL)
+	if (r == NULL)
 		return -EINVAL;
-	if (r->forked)
+	if (r->forked) /* (its mapping went at the fork: test this first) */
 		return -SHMCAT_EFORKED;
+	if (r->sh == NULL)
+		return -EINVAL;
 	return (atomic_load(&r->sh->stream_flags) & STREAM_HANGUP) != 0;
 }
 
