@@ -454,3 +454,17 @@ fish_complete() {
 	run -0 fish_complete shmcat.fish 'shmcat rm -'
 	same_set "shmcat rm -" "-f --force" "$output"
 }
+
+@test "fish and zsh describe rm -f as --help does: never a ring in use" {
+	need fish
+	local help
+	help=$(tmo "$SHMCAT" --help | sed -n 's/^ *-f, --force *rm: //p')
+	assert_match "$help" "never one in use" "shmcat --help"
+	run -0 env PATH="$COMP_PATH" timeout "$TMO" fish --no-config -c \
+	    'set -p fish_function_path (dirname $argv[1]); source $argv[1]; and complete -C $argv[2]' \
+	    "$COMP/shmcat.fish" 'shmcat rm --f'
+	assert_equal "$output" "--force	${help^}" "fish"
+	# zsh's _arguments shows the text between the brackets.
+	grep -Fq "{-f,--force}'[$help]'" "$COMP/_shmcat" ||
+		_fail "_shmcat: rm -f is not described as '$help'"
+}
