@@ -267,7 +267,10 @@ make_odd() {
 		assert_stderr "^shmcat: $R: $path is a $kind, not a shmcat ring; left untouched \\(use -f to remove it\\)$"
 		[[ -e $path || -L $path ]] || _fail "rm without -f removed the $kind"
 		run -0 --separate-stderr tmo "$SHMCAT" list
-		assert_match "$output" "$R +\\(not a shmcat ring\\)" "list"
+		assert_match "$output" "$R +\\(a $kind, not a shmcat ring\\)" "list"
+		run -0 --separate-stderr tmo "$SHMCAT" list --json
+		assert_equal "$(jq -c --arg r "$R" '.rings[] | select(.name == $r) | [.state, .error]' <<<"$output")" \
+			"[\"invalid\",\"a $kind, not a shmcat ring\"]" "list --json"
 		run -0 --separate-stderr tmo "$SHMCAT" rm -f "$R"
 		[[ ! -e $path && ! -L $path ]] || _fail "rm -f left the $kind"
 	done
@@ -320,6 +323,11 @@ make_odd() {
 	run -0 tmo "$SHMCAT" list
 	assert_match "$output" "$R +40K +1023 +2%" "small and round sizes"
 	run -0 tmo "$SHMCAT_OUT" "$R"
+	# Rounded once: 10701 bytes are 10.45 KiB, shown as 10K (not 11K).
+	head -c 10701 /dev/zero | tmo "$SHMCAT_IN" -s 40K "$R"
+	run -0 tmo "$SHMCAT" list
+	assert_match "$output" "$R +40K +10K +26%" "rounded once"
+	run -0 tmo "$SHMCAT_OUT" "$R"
 }
 
 ##########
@@ -366,6 +374,20 @@ HOSTILE=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile}
 	run -0 --separate-stderr tmo "$SHMCAT" -j list
 	jq -e . <<<"$output" >/dev/null || _fail "-j list is not JSON: $output"
 	rm "$SHMDIR/shmcat.$R-x"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+}
+
+@test "list --json stays one document beside a dead creator's build file" {
+	local p
+	p=$(dead_pid)
+	seq 1 10 | tmo "$SHMCAT_IN" -s 64K "$R"
+	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$p.abc1"
+	run -0 --separate-stderr tmo "$SHMCAT" list --json
+	assert_equal "$(jq -c --arg r "$R~$p.abc1" '.rings[] | select(.name == $r) | [.state, (.error | length > 0)]' <<<"$output")" \
+		'["abandoned",true]' "the build file"
+	assert_equal "$(jq -c --arg r "$R" '.rings[] | select(.name == $r) | .state' <<<"$output")" \
+		'"ended"' "the ring beside it"
+	run -0 --separate-stderr tmo "$SHMCAT" rm "$R~$p.abc1"
 	run -0 tmo "$SHMCAT_OUT" "$R"
 }
 

@@ -70,8 +70,32 @@ teardown() {
 	run -2 --separate-stderr tmo "$SHMCAT" rm "$R"
 	assert_stderr "not a shmcat ring"
 	assert_ring "$R"
+	run -2 --separate-stderr tmo "$SHMCAT" status "$R"
+	assert_stderr "^shmcat: $R: not a shmcat ring; left untouched \\(shmcat rm -f removes it\\)$"
+	run -2 --separate-stderr tmo "$SHMCAT" rm "$R"
+	assert_stderr "^shmcat: $R: not a shmcat ring; left untouched \\(use -f to remove it\\)$"
 	run -0 tmo "$SHMCAT" rm -f "$R"
 	assert_no_ring "$R"
+}
+
+@test "options may follow the ring names, as they may come before the command" {
+	echo data | tmo "$SHMCAT_IN" "$R"
+	run -0 --separate-stderr tmo "$SHMCAT" status "$R" --json
+	assert_equal "$(jq -r '.rings[0].name' <<<"$output")" "$R" "status R --json"
+	run -0 --separate-stderr tmo "$SHMCAT" status "$R" -k
+	assert_match "$output" "^name=$R"$'\n' "status R -k"
+	run -0 --separate-stderr tmo "$SHMCAT" list --kv
+	assert_match "$output" "name=$R " "list --kv"
+	head -c 20000 /dev/urandom >"$SHMDIR/shmcat.$R-x"
+	run -0 --separate-stderr tmo "$SHMCAT" rm "$R-x" -f
+	assert_no_ring "$R-x"
+	# -- ends the options: what follows is a ring name, even "-k".
+	run -2 --separate-stderr tmo "$SHMCAT" status -- "$R" -k
+	assert_match "$output" "^ring $R: ended" "the ring before --"
+	assert_stderr "^shmcat: -k: no such ring$"
+	run -2 --separate-stderr tmo "$SHMCAT" list "$R"
+	assert_stderr "^shmcat: list takes no ring names$"
+	run -0 tmo "$SHMCAT_OUT" "$R"
 }
 
 @test "--stats prints a summary on both sides" {

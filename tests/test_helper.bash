@@ -455,3 +455,8 @@ shmcat_teardown() {
 		_fail "test left in $SHMDIR: ${unexpected[*]}"
 	fi
 }
+
+# A pid no process has: above pid_max, so never reused under the test.
+dead_pid() {
+	echo $(($(cat /proc/sys/kernel/pid_max) + 1))
+}

@@ -12,6 +12,7 @@
 #include "tool.h"
 
 const char *progname = "shmcat";
+const char *force_hint = "use -f to replace it";
 int progress_shown;
 
 /* A message goes on a line of its own, not over the progress line. */
@@ -84,8 +85,9 @@ report_owner(const char *ring, const struct shmcat_error *err)
 		    "share it", (long)err->uid, (long)err->uid);
 }
 
-/* What sits at the ring's name if it is not a regular file, or NULL. */
-static const char *
+/* What sits at the ring's name if it is not a regular file, or NULL;
+ * its path in PATH. */
+const char *
 odd_kind(const char *ring, char *path, size_t len)
 {
 	struct stat st;
@@ -118,12 +120,9 @@ report_odd_object(const char *ring, int code)
 	if (code == -ENOTEMPTY)
 		warnx_ring(ring, "%s is a %s, not a shmcat ring, and not empty: "
 		    "remove it by hand", path, kind);
-	else if (strcmp(progname, "shmcat") == 0)
-		warnx_ring(ring, "%s is a %s, not a shmcat ring; left untouched "
-		    "(use -f to remove it)", path, kind);
 	else
 		warnx_ring(ring, "%s is a %s, not a shmcat ring; left untouched "
-		    "(use -f to replace it)", path, kind);
+		    "(%s)", path, kind, force_hint);
 	return 1;
 }
 
@@ -156,8 +155,7 @@ report_open_error(const char *ring, const struct shmcat_error *err)
 	case SHMCAT_ENOTRING:
 	case SHMCAT_EVERSION:
 	case SHMCAT_ECORRUPT:
-		warnx_ring(ring, "%s; left untouched (use -f to replace it)",
-		    why);
+		warnx_ring(ring, "%s; left untouched (%s)", why, force_hint);
 		break;
 	case SHMCAT_ESIZE:
 		warnx_ring(ring, "%s; omit -s to use it as it is", why);

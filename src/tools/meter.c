@@ -65,11 +65,13 @@ human_size(uint64_t v, char *buf, size_t len)
 		if (tenths < 10235 || i == 5)
 			break;
 	}
+	/* Round once, from v: 10.45K is 10K, not 10.5K rounded again. */
 	if (tenths < 100)
 		snprintf(buf, len, "%u.%u%c", (unsigned)(tenths / 10),
 		    (unsigned)(tenths % 10), unit[i]);
 	else
-		snprintf(buf, len, "%" PRIu64 "%c", (tenths + 5) / 10, unit[i]);
+		snprintf(buf, len, "%" PRIu64 "%c",
+		    (uint64_t)((double)v / (double)scale + 0.5), unit[i]);
 }
 
 /* The pv-style line: total, elapsed time, rate since the last line, how

@@ -167,6 +167,35 @@ list_human(const char *name, const struct shmcat_status *st)
 	    st->writer_alive, st->readers_alive);
 }
 
+/* A line (or JSON entry) for what list cannot show as a ring: STATE
+ * and WHY, which is only ever our own words. */
+static void
+list_bad(const char *name, const char *state, const char *why)
+{
+	if (json)
+		json_bad_ring(json_sep(), name, state, why);
+	else if (kv)
+		printf("name=%s state=%s error=\"%s\"\n", name, state, why);
+	else
+		printf("%-24s (%s)\n", name, why);
+}
+
+/* Why NAME did not open: what sits there if it is not a file. */
+static void
+list_invalid(const char *name, const struct shmcat_error *err)
+{
+	char path[SHMCAT_PATH_MAX], why[96];
+	const char *kind = NULL;
+
+	if (err->code == -SHMCAT_ENOTRING)
+		kind = odd_kind(name, path, sizeof(path));
+	if (kind)
+		snprintf(why, sizeof(why), "a %s, not a shmcat ring", kind);
+	else
+		snprintf(why, sizeof(why), "%s", shmcat_strerror(err->code));
+	list_bad(name, "invalid", why);
+}
+
 static int
 list_one(const char *name, void *ctx)
 {
@@ -178,18 +207,12 @@ list_one(const char *name, void *ctx)
 
 	(void)ctx;
 	if (strchr(name, '~')) { /* shmcat_list: a dead creator's build */
-		printf(kv ? "name=%s state=abandoned\n" :
-		    "%-24s (abandoned by a creator that died; shmcat rm it)\n",
-		    name);
+		list_bad(name, "abandoned",
+		    "abandoned by a creator that died; shmcat rm it");
 		return 0;
 	}
 	if (shmcat_open(name, &o, &r, &err) != 0) {
-		if (json)
-			json_bad_ring(json_sep(), name, "invalid",
-			    shmcat_strerror(err.code));
-		else
-			printf(kv ? "name=%s state=invalid error=\"%s\"\n" :
-			    "%-24s (%s)\n", name, shmcat_strerror(err.code));
+		list_invalid(name, &err);
 		return 0;
 	}
 	bad = shmcat_status(r, &st) != 0;
@@ -273,7 +296,15 @@ main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
-	cmd = argv[optind++];
+	/* The command's options may also come after it, anywhere among the
+	 * ring names (`shmcat status R --json`): its words are parsed as a
+	 * command line of their own, argv[0] the command, in getopt's
+	 * usual order; optind 0 makes glibc start afresh and forget the
+	 * "+" (stop at the first name) of the pass above. */
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "jkf", longopts, NULL)) != -1) {
 		if (c == 'j')
 			json = 1;
@@ -292,16 +323,24 @@ main(int argc, char **argv)
 		warnx_ring(NULL, "rm: --json is for list and status");
 		return EXIT_USAGE;
 	}
-	if (!strcmp(cmd, "list") || !strcmp(cmd, "ls"))
-		return optind == argc ? cmd_list() : EXIT_USAGE;
+	if (!strcmp(cmd, "list") || !strcmp(cmd, "ls")) {
+		if (optind == argc)
+			return cmd_list();
+		warnx_ring(NULL, "%s takes no ring names", cmd);
+		return EXIT_USAGE;
+	}
 	if (optind == argc) {
 		warnx_ring(NULL, "%s: missing ring name", cmd);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(cmd, "status") || !strcmp(cmd, "stat"))
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "stat")) {
+		force_hint = "shmcat rm -f removes it";
 		return cmd_status(argc - optind, argv + optind);
-	if (!strcmp(cmd, "rm"))
+	}
+	if (!strcmp(cmd, "rm")) {
+		force_hint = "use -f to remove it";
 		return cmd_rm(argc - optind, argv + optind);
+	}
 	warnx_ring(NULL, "unknown command '%s'", cmd);
 	fputs(usage_text, stderr);
 	return EXIT_USAGE;

@@ -35,12 +35,14 @@ enum {
 
 /* message.c */
 extern const char *progname;
+extern const char *force_hint; /* what -f would do: "use -f to ..." */
 extern int progress_shown; /* a --progress line is on screen, unended */
 void tool_init(const char *name, char **argv);
 void warnx_ring(const char *ring, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int exit_code_for(int code, int attached);
 int report_open_error(const char *ring, const struct shmcat_error *err);
+const char *odd_kind(const char *ring, char *path, size_t len);
 void vlog(void *ctx, const char *fmt, ...);
 
 /* parse.c */
