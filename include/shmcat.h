@@ -249,11 +249,11 @@ struct shmcat_status {
 int shmcat_status(struct shmcat_ring *r, struct shmcat_status *st);
 
 /* Call fn for every ring name in /dev/shm, then for every abandoned build
- * file (NAME~PID: its creator died); stops early if fn returns != 0. */
+ * file (NAME~PID.NONCE: its creator died); stops early if fn returns != 0. */
 int shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx);
 /* Remove a ring: refuses (SHMCAT_EBUSY) while a live process uses it,
  * even with force; never removes an object that is not a ring unless
- * force.  NAME~PID removes an abandoned build file. */
+ * force.  NAME~PID.NONCE removes an abandoned build file. */
 int shmcat_remove(const char *name, int force, struct shmcat_error *err);
 
 int shmcat_valid_name(const char *name);

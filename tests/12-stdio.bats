@@ -47,6 +47,12 @@ shim() {
 	assert_no_ring "$R"
 }
 
+@test "a directory as stdin: shmcat-in exits 1 and creates nothing, as cat fails" {
+	run -1 --separate-stderr tmo "$SHMCAT_IN" "$R" <"$T"
+	assert_stderr "^shmcat-in: $R: read: is a directory$"
+	assert_no_ring "$R"
+}
+
 @test "closed stdin: a waiting reader gets no byte of the ring, then the next writer's stream" {
 	spawn "$SHMCAT_OUT" -s 64K "$R" >"$T/out" 2>"$T/out.err"
 	local rp=$BG_PID

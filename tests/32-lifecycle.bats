@@ -313,6 +313,27 @@ C
 	assert_no_ring "$R"
 }
 
+@test "the next create sweeps a dead creator's build file without -v too" {
+	local p
+	p=$(dead_pid)
+	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$p.1f"
+	run -0 --separate-stderr tmo "$SHMCAT_IN" "$R" <<<"x"
+	[[ ! -e $SHMDIR/shmcat.$R~$p.1f ]] || _fail "create did not sweep the build file"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+	assert_no_ring "$R"
+}
+
+@test "rm of a build file name that is not there says there is no such ring" {
+	local p
+	p=$(dead_pid)
+	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$p.1f"
+	# list shows NAME~PID.NONCE; NAME~PID alone names no file.
+	run -2 --separate-stderr tmo "$SHMCAT" rm "$R~$p"
+	assert_stderr "^shmcat: $R~$p: no such ring$"
+	run -0 --separate-stderr tmo "$SHMCAT" rm "$R~$p.1f"
+	[[ ! -e $SHMDIR/shmcat.$R~$p.1f ]] || _fail "rm left the build file"
+}
+
 @test "a live creator's build file is neither swept nor removed" {
 	# $$ is alive: its name stands for a creation in progress.
 	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$$"

@@ -141,3 +141,12 @@ _pane_matches() {
 	assert_equal "$stderr" "" "stderr"
 	run -0 tmo "$SHMCAT_OUT" "$R"
 }
+
+@test "shmcat with a full or closed stdout exits 1 with a write error, as shmcat(1) says" {
+	echo data | tmo "$SHMCAT_IN" "$R"
+	run -1 --separate-stderr tmo bash -c '"$0" status "$1" >/dev/full' "$SHMCAT" "$R"
+	assert_stderr "^shmcat: write error: no space left on device$"
+	run -1 --separate-stderr tmo bash -c '"$0" list >&-' "$SHMCAT"
+	assert_stderr "^shmcat: write error: bad file descriptor$"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+}

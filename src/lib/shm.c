@@ -243,10 +243,13 @@ sweep_one(const char *name, void *ctx)
 {
 	struct shmcat_ring *r = ctx;
 	char obj[SHMCAT_NAME_MAX + 64];
+	int rc;
 
 	snprintf(obj, sizeof(obj), "/" SHMCAT_PREFIX "%s", name);
+	rc = shm_unlink(obj) == 0 ? 0 : errno; /* not inside LOG: it may
+						  not evaluate its arguments */
 	LOG(r, "shm_unlink %s: left by a creator that died: %s", obj,
-	    shm_unlink(obj) == 0 ? "removed" : strerror(errno));
+	    rc == 0 ? "removed" : strerror(rc));
 	return 0;
 }
 
@@ -868,6 +871,9 @@ remove_build(const char *name, struct shmcat_error *err)
 	char file[SHMCAT_NAME_MAX + 64];
 	long pid = build_pid(name, NULL);
 
+	snprintf(file, sizeof(file), SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s", name);
+	if (access(file, F_OK) != 0) /* ("no such ring", not "in use") */
+		return fail(err, "shm_open", -errno);
 	snprintf(file, sizeof(file), SHMCAT_PREFIX "%s", name);
 	if (!build_abandoned(file, pid))
 		return fail(err, "remove", -SHMCAT_EBUSY);

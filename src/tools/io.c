@@ -36,19 +36,23 @@ occupy_stdio(void)
 }
 
 /* 0 if fd can be read (O_RDONLY) or written (O_WRONLY) at all, else
- * -EBADF: closed, opened the other way, or O_PATH. */
+ * -EBADF (closed, opened the other way, or O_PATH) or -EISDIR (a
+ * directory, which read(2) refuses). */
 int
 stdio_usable(int fd, int how)
 {
 	int fl = fcntl(fd, F_GETFL);
+	struct stat st;
 
 	if (fl < 0)
 		return -errno;
 	if (fl & O_PATH)
 		return -EBADF;
-	if ((fl & O_ACCMODE) == O_RDWR || (fl & O_ACCMODE) == how)
-		return 0;
-	return -EBADF;
+	if ((fl & O_ACCMODE) != O_RDWR && (fl & O_ACCMODE) != how)
+		return -EBADF;
+	if (how == O_RDONLY && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	return 0;
 }
 
 /* Wait up to timeout_ms for events on fd: the events that came (POLLHUP,
