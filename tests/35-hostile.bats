@@ -799,6 +799,75 @@ record_writers() {
 }
 
 ##########################################################
+#  a name swapped for a FIFO as it is opened             #
+##########################################################
+
+# swapped WHEN CMD...: run CMD with tests/swapshim.c preloaded, which
+# swaps $R for a FIFO just before its shm_open, or truncates it just
+# after its first mmap (see there).
+swapped() {
+	cc -shared -fPIC -o "$T/swapshim.so" "$BATS_TEST_DIRNAME/swapshim.c" -ldl
+	run --separate-stderr tmo env SWAPSHIM_WHEN="$1" SWAPSHIM_RING="$R" \
+		LD_PRELOAD="$T/swapshim.so" ASAN_OPTIONS=verify_asan_link_order=0 \
+		"${@:2}"
+}
+
+# The ring went aside; the FIFO took its name.  Both are the peer's doing.
+unswap() {
+	[[ -p $SHMDIR/shmcat.$R ]] || _fail "the shim did not swap $R"
+	rm -f "$SHMDIR/shmcat.$R" "$SHMDIR/shmcat.$R-aside"
+}
+
+@test "a FIFO swapped in as status, list or a reader opens the ring: no hang, exit 2 or 0" {
+	local cmd
+	for cmd in "$SHMCAT status" "$SHMCAT list" "$SHMCAT_OUT -n" "$SHMCAT_IN -n"; do
+		echo data | tmo "$SHMCAT_IN" -k "$R"
+		expect_left "$R-aside"
+		if [[ $cmd == "$SHMCAT list" ]]; then
+			swapped before $cmd </dev/null
+			assert_status "$status" 0 "$cmd"
+		else
+			swapped before $cmd "$R" </dev/null
+			assert_status "$status" 2 "$cmd"
+			assert_stderr "not a shmcat ring"
+		fi
+		unswap
+	done
+}
+
+@test "a ring truncated as status or list reads it: exit 1 naming the ring, no core" {
+	local cmd
+	for cmd in status list; do
+		echo data | tmo "$SHMCAT_IN" -k "$R"
+		expect_left "$R"
+		if [[ $cmd == list ]]; then
+			swapped truncate "$SHMCAT" list
+		else
+			swapped truncate "$SHMCAT" status "$R"
+		fi
+		assert_status "$status" 1 "shmcat $cmd"
+		assert_stderr "^shmcat: $R: shared memory object was truncated under us \\(SIGBUS\\)$"
+		rm -f "$SHMDIR/shmcat.$R"
+	done
+}
+
+@test "a filter opens its ring's name once: a name swapped later cannot block it" {
+	# A peer that owns the name can make it a FIFO (or a symlink to one)
+	# at any moment: a second open(2) of the name would block there, or
+	# open whatever the peer chose.  Counted from the system calls.
+	seq 1 1000 >"$T/in"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		tmo strace -f -qq -o "$T/in.trace" -e trace=open,openat "$SHMCAT_IN" "$R" <"$T/in"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		tmo strace -f -qq -o "$T/out.trace" -e trace=open,openat "$SHMCAT_OUT" -n "$R" >"$T/out"
+	assert_same_file "$T/out" "$T/in"
+	assert_equal "$(grep -c "/dev/shm/shmcat\\.$R\"" "$T/out.trace")" 1 "opens of the name by shmcat-out"
+	# the writer created it under a build name, then never opened it by name
+	assert_equal "$(grep -c "/dev/shm/shmcat\\.$R\"" "$T/in.trace")" 0 "opens of the name by shmcat-in"
+	assert_no_ring "$R"
+}
+
+##########################################################
 #  what is printed: checked, escaped, clamped            #
 ##########################################################
 

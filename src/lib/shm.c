@@ -199,7 +199,8 @@ build_abandoned(const char *file, long pid)
 	int fd, rc, old;
 
 	snprintf(obj, sizeof(obj), "/%s", file);
-	fd = fd_above_stdio(shm_open(obj, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0));
+	fd = fd_above_stdio(shm_open(obj, O_RDWR | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK, 0));
 	if (fd < 0)
 		return 0;
 	old = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -379,8 +380,11 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 	if (!S_ISREG(st.st_mode))
 		return fail(err, "type", -SHMCAT_ENOTRING);
 	shm_object_name(r->name, obj, sizeof(obj));
+	/* O_NONBLOCK: a FIFO swapped in since lstat would block open(2)
+	 * until someone writes it (fstat then refuses it).  It changes
+	 * nothing for a regular file. */
 	r->fd = fd_above_stdio(shm_open(obj,
-	    (r->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0));
+	    (r->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK, 0));
 	LOG(r, "shm_open %s %s: %s", obj, r->rdonly ? "O_RDONLY" : "O_RDWR",
 	    r->fd < 0 ? strerror(errno) : "ok");
 	if (r->fd < 0)

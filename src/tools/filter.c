@@ -62,7 +62,6 @@ filter_start(struct filter *f, int stdio_fd, const char *verb)
 			reraise(caught_signal); /* stopped while attaching */
 		return report_open_error(t->ring, &err);
 	}
-	watch_truncation(f->ring);
 	if (t->verbose)
 		warnx_ring(t->ring, "%s ring, capacity %zu bytes",
 		    shmcat_created(f->ring) ? "created" : "attached to",

@@ -134,6 +134,7 @@ cmd_status(int n, char **names)
 	if (json)
 		json_begin();
 	for (i = 0; i < n; i++) {
+		catch_sigbus(names[i]); /* its owner may truncate it */
 		if ((rc = open_ring(names[i], &r)) != 0) {
 			worst = rc;
 			continue;
@@ -211,6 +212,7 @@ list_one(const char *name, void *ctx)
 		    "abandoned by a creator that died; shmcat rm it");
 		return 0;
 	}
+	catch_sigbus(name); /* its owner may truncate it as we look */
 	if (shmcat_open(name, &o, &r, &err) != 0) {
 		list_invalid(name, &err);
 		return 0;

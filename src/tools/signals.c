@@ -16,11 +16,9 @@
  * no copy loop makes a system call for signals' sake.  (The writer's
  * poll(2) before each read is there for --hangup: shmcat-in.c.)
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,8 +30,6 @@ volatile sig_atomic_t caught_signal;
 static timer_t nudge_timer;
 static volatile sig_atomic_t nudge_ready;
 static char sigbus_msg[SHMCAT_NAME_MAX + 160];
-static int watched_fd = -1;	  /* the ring's object, for on_sigabrt */
-static off_t watched_size;	  /* smaller than this: truncated */
 
 static void
 on_signal(int sig)
@@ -105,39 +101,6 @@ on_sigbus(int sig)
 	if (write(STDERR_FILENO, sigbus_msg, strlen(sigbus_msg)) < 0)
 		_exit(EXIT_IO);
 	_exit(EXIT_IO);
-}
-
-/* A futex call on a page of a truncated object fails with EFAULT, and
- * glibc then aborts inside sem_post()/sem_clockwait() instead of our
- * SIGBUS handler running.  If the ring's object shrank, that abort is
- * the truncation: say so as for SIGBUS.  Otherwise abort as asked. */
-static void
-on_sigabrt(int sig)
-{
-	struct stat st;
-
-	if (watched_fd >= 0 && fstat(watched_fd, &st) == 0 &&
-	    st.st_size < watched_size)
-		on_sigbus(sig);
-	signal(SIGABRT, SIG_DFL);
-	raise(SIGABRT);
-}
-
-/* Watch the ring's object for truncation while the filter runs. */
-void
-watch_truncation(const struct shmcat_ring *r)
-{
-	char path[SHMCAT_PATH_MAX];
-	struct sigaction sa;
-
-	if (shmcat_path(shmcat_name(r), path, sizeof(path)) != 0 ||
-	    (watched_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	watched_size = (off_t)shmcat_object_size(r);
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_sigabrt;
-	sigaction(SIGABRT, &sa, NULL);
 }
 
 void

@@ -104,7 +104,6 @@ extern volatile sig_atomic_t caught_signal;
 void catch_signals(const char *ring);
 void stop_nudges(void);
 void catch_sigbus(const char *what);
-void watch_truncation(const struct shmcat_ring *r);
 void reraise(int sig) __attribute__((noreturn));
 
 /* meter.c: --stats and --progress */
