@@ -982,17 +982,17 @@ scene() {
 	local field=$1 value=$2 wp rp tp
 	R=$BASE-$field-$((++SCENE))
 	expect_left "$R"
-	spawn "$SHMCAT_OUT" -t 4 -s 64K "$R" >/dev/null 2>"$T/$R.out.err"
+	spawn "$SHMCAT_OUT" -t 2 -s 64K "$R" >/dev/null 2>"$T/$R.out.err"
 	rp=$BG_PID
 	wait_until ring_is "$R" readers_alive 1
-	spawn "$SHMCAT_OUT" -t 4 --tap "$R" >/dev/null 2>"$T/$R.tap.err"
+	spawn "$SHMCAT_OUT" -t 2 --tap "$R" >/dev/null 2>"$T/$R.tap.err"
 	tp=$BG_PID
 	wait_until ring_is "$R" readers_alive 2
 	: >"$T/$R.st"
 	status_loop "$T/$R.st"
 	rewrite 1 "$field" "$value"
 	spawn bash -c 'for ((i = 0; i < 12; i++)); do head -c 100000 "$0"; sleep 0.1; done |
-		"$1" -t 3 "$2"; exit "${PIPESTATUS[1]}"' "$RAND" "$SHMCAT_IN" "$R" 2>"$T/$R.in.err"
+		"$1" -t 2 "$2"; exit "${PIPESTATUS[1]}"' "$RAND" "$SHMCAT_IN" "$R" 2>"$T/$R.in.err"
 	wp=$BG_PID
 	# (called in an || list, where errexit is off: every check returns)
 	local bad=0
