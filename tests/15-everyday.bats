@@ -388,6 +388,14 @@ HOSTILE=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile}
 	assert_equal "$(jq -c --arg r "$R" '.rings[] | select(.name == $r) | .state' <<<"$output")" \
 		'"ended"' "the ring beside it"
 	run -0 --separate-stderr tmo "$SHMCAT" rm "$R~$p.abc1"
+	# A build file's name is longer than a ring's: JSON gives it whole.
+	local long
+	long=$R-$(printf 'a%.0s' $(seq $((200 - ${#R} - 1))))
+	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$long~$p.abcdef0123456789"
+	run -0 --separate-stderr tmo "$SHMCAT" list --json
+	assert_equal "$(jq -r --arg r "$long~$p.abcdef0123456789" '.rings[] | select(.name == $r) | .state' <<<"$output")" \
+		abandoned "a long build file's name"
+	rm "$SHMDIR/shmcat.$long~$p.abcdef0123456789"
 	run -0 tmo "$SHMCAT_OUT" "$R"
 }
 

@@ -95,7 +95,37 @@ teardown() {
 	assert_stderr "^shmcat: -k: no such ring$"
 	run -2 --separate-stderr tmo "$SHMCAT" list "$R"
 	assert_stderr "^shmcat: list takes no ring names$"
+	# POSIXLY_CORRECT does not change where options may go.
+	run -0 --separate-stderr tmo env POSIXLY_CORRECT=1 "$SHMCAT" status "$R" --json
+	assert_equal "$(jq -r '.rings[0].name' <<<"$output")" "$R" "POSIXLY_CORRECT status R --json"
+	# getopt's own complaints still come from shmcat.
+	run -2 --separate-stderr tmo "$SHMCAT" status -x "$R"
+	assert_stderr "^shmcat: invalid option -- 'x'"
+	run -2 --separate-stderr tmo "$SHMCAT" list --bogus
+	assert_stderr "^shmcat: unrecognized option '--bogus'"
 	run -0 tmo "$SHMCAT_OUT" "$R"
+}
+
+@test "a ring its owner holds a lease on: status and writers say it is in use, exit 2" {
+	echo data | tmo "$SHMCAT_IN" "$R"
+	# F_SETLEASE (1024) with F_WRLCK (1): every other open(2) of the file
+	# blocks until the holder lets go, or fails with EWOULDBLOCK.
+	spawn python3 -c 'import fcntl, os, signal, sys
+signal.signal(signal.SIGIO, signal.SIG_IGN)  # the break notice
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.fcntl(fd, 1024, 1)
+open(sys.argv[2], "w").close()
+signal.pause()' "$SHMDIR/shmcat.$R" "$T/leased"
+	local holder=$BG_PID
+	wait_until test -e "$T/leased"
+	run -2 --separate-stderr tmo "$SHMCAT" status "$R"
+	assert_stderr "^shmcat: $R: ring is in use"
+	run -2 --separate-stderr tmo "$SHMCAT_IN" "$R" <<<"more"
+	assert_stderr "^shmcat-in: $R: ring is in use"
+	kill "$holder"
+	wait_job "$holder"
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" data
 }
 
 @test "--stats prints a summary on both sides" {

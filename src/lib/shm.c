@@ -18,7 +18,7 @@
  * exists.  One killed while building (during posix_fallocate, say)
  * leaves the file behind, fully allocated: a build file whose lock is
  * free and whose pid is gone is abandoned.  The next create of the name
- * sweeps those, `shmcat list` shows them and `shmcat rm NAME~PID`
+ * sweeps those, `shmcat list` shows them and `shmcat rm NAME~PID.NONCE`
  * removes them.
  *
  * A handle belongs to the process that opened it.  Liveness is an OFD
@@ -211,7 +211,7 @@ build_abandoned(const char *file, long pid)
 	return rc;
 }
 
-/* Call fn for each abandoned build file, with its name (NAME~PID).  With
+/* Call fn for each abandoned build file, with its name (NAME~PID.NONCE).  With
  * ring set, only those of that ring. */
 int
 each_abandoned(const char *ring, int (*fn)(const char *, void *), void *ctx)
@@ -387,6 +387,8 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 	    (r->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK, 0));
 	LOG(r, "shm_open %s %s: %s", obj, r->rdonly ? "O_RDONLY" : "O_RDWR",
 	    r->fd < 0 ? strerror(errno) : "ok");
+	if (r->fd < 0 && errno == EWOULDBLOCK) /* its owner holds a lease */
+		return fail(err, "shm_open", -SHMCAT_EBUSY);
 	if (r->fd < 0)
 		return errno == ENOENT ? -ENOENT : fail(err, "shm_open", -errno);
 	if (fstat(r->fd, &st) != 0)
@@ -868,15 +870,17 @@ shmcat_close(struct shmcat_ring *r, enum shmcat_end how)
 	return 0;
 }
 
-/* Remove an abandoned build file NAME~PID (see the top of this file). */
+/* Remove an abandoned build file NAME~PID.NONCE (see the top of this
+ * file). */
 static int
 remove_build(const char *name, struct shmcat_error *err)
 {
 	char file[SHMCAT_NAME_MAX + 64];
 	long pid = build_pid(name, NULL);
+	struct stat st;
 
 	snprintf(file, sizeof(file), SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s", name);
-	if (access(file, F_OK) != 0) /* ("no such ring", not "in use") */
+	if (lstat(file, &st) != 0) /* ("no such ring", not "in use") */
 		return fail(err, "shm_open", -errno);
 	snprintf(file, sizeof(file), SHMCAT_PREFIX "%s", name);
 	if (!build_abandoned(file, pid))

@@ -10,6 +10,7 @@
  * lossless.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "tool.h"
@@ -125,8 +126,8 @@ json_bad_ring(const char *sep, const char *name, const char *state,
     const char *error)
 {
 	printf("%s{", sep);
-	json_key("name");
-	json_string(name, SHMCAT_NAME_MAX);
+	json_key("name"); /* (a build file's NAME~PID.NONCE is longer) */
+	json_string(name, NAME_MAX);
 	putchar(',');
 	json_key("state");
 	json_string(state, 32);

@@ -29,7 +29,8 @@ static const char help_text[] =
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
     "\n"
-    "Exit status: 0 done, 2 bad input or unavailable ring.  See shmcat(1).\n";
+    "Exit status: 0 done, 1 output or SIGBUS error, 2 bad input or unavailable\n"
+    "ring.  See shmcat(1).\n";
 
 static const struct option longopts[] = {
 	{"json", no_argument, NULL, 'j'},
@@ -218,14 +219,10 @@ list_one(const char *name, void *ctx)
 		return 0;
 	}
 	bad = shmcat_status(r, &st) != 0;
-	if (bad && json)
-		json_bad_ring(json_sep(), name, "corrupt",
-		    shmcat_strerror(-SHMCAT_ECORRUPT));
+	if (bad)
+		list_bad(name, "corrupt", shmcat_strerror(-SHMCAT_ECORRUPT));
 	else if (json)
 		json_ring(json_sep(), name, &st);
-	else if (bad)
-		printf(kv ? "name=%s state=corrupt\n" : "%-24s (corrupt)\n",
-		    name);
 	else if (kv)
 		printf("name=%s capacity=%" PRIu64 " buffered=%" PRIu64
 		    " state=%s writer_alive=%d readers_alive=%d\n", name,
@@ -272,11 +269,16 @@ cmd_rm(int n, char **names)
 int
 main(int argc, char **argv)
 {
+	static char **names; /* the command's ring names, in order */
 	const char *cmd;
-	int c;
+	int c, n = 0;
 
 	tool_init("shmcat", argv);
 	catch_sigbus("/dev/shm");
+	if ((names = calloc((size_t)argc, sizeof(*names))) == NULL) {
+		warnx_ring(NULL, "%s", strerror(errno));
+		return EXIT_USAGE;
+	}
 	while ((c = getopt_long(argc, argv, "+jkfhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
@@ -300,15 +302,19 @@ main(int argc, char **argv)
 	}
 	/* The command's options may also come after it, anywhere among the
 	 * ring names (`shmcat status R --json`): its words are parsed as a
-	 * command line of their own, argv[0] the command, in getopt's
-	 * usual order; optind 0 makes glibc start afresh and forget the
-	 * "+" (stop at the first name) of the pass above. */
+	 * command line of their own.  optind 0 makes glibc start afresh and
+	 * forget the "+" of the pass above; "-" hands back each name in
+	 * place (c == 1), whatever POSIXLY_CORRECT says, and "--" leaves
+	 * the rest as names.  argv[0] stays ours: getopt's messages. */
 	cmd = argv[optind];
 	argc -= optind;
 	argv += optind;
+	argv[0] = (char *)progname;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "jkf", longopts, NULL)) != -1) {
-		if (c == 'j')
+	while ((c = getopt_long(argc, argv, "-jkf", longopts, NULL)) != -1) {
+		if (c == 1)
+			names[n++] = optarg;
+		else if (c == 'j')
 			json = 1;
 		else if (c == 'k')
 			kv = 1;
@@ -317,6 +323,8 @@ main(int argc, char **argv)
 		else
 			return fputs(usage_text, stderr), EXIT_USAGE;
 	}
+	while (optind < argc)
+		names[n++] = argv[optind++];
 	if (json && kv) {
 		warnx_ring(NULL, "-k and --json: choose one output format");
 		return EXIT_USAGE;
@@ -326,22 +334,22 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "list") || !strcmp(cmd, "ls")) {
-		if (optind == argc)
+		if (n == 0)
 			return cmd_list();
 		warnx_ring(NULL, "%s takes no ring names", cmd);
 		return EXIT_USAGE;
 	}
-	if (optind == argc) {
+	if (n == 0) {
 		warnx_ring(NULL, "%s: missing ring name", cmd);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "status") || !strcmp(cmd, "stat")) {
 		force_hint = "shmcat rm -f removes it";
-		return cmd_status(argc - optind, argv + optind);
+		return cmd_status(n, names);
 	}
 	if (!strcmp(cmd, "rm")) {
 		force_hint = "use -f to remove it";
-		return cmd_rm(argc - optind, argv + optind);
+		return cmd_rm(n, names);
 	}
 	warnx_ring(NULL, "unknown command '%s'", cmd);
 	fputs(usage_text, stderr);
