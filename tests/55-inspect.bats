@@ -103,6 +103,11 @@ teardown() {
 	assert_stderr "^shmcat: invalid option -- 'x'"
 	run -2 --separate-stderr tmo "$SHMCAT" list --bogus
 	assert_stderr "^shmcat: unrecognized option '--bogus'"
+	# --help and --version mean the same after the command.
+	run -0 --separate-stderr tmo "$SHMCAT" status "$R" --help
+	assert_match "$output" "^usage: shmcat list" "status R --help"
+	run -0 --separate-stderr tmo "$SHMCAT" list -V
+	assert_match "$output" "^shmcat [0-9]" "list -V"
 	run -0 tmo "$SHMCAT_OUT" "$R"
 }
 

@@ -266,12 +266,34 @@ cmd_rm(int n, char **names)
 	return worst;
 }
 
+/* An option, before the command or after it: -1 once taken, or the
+ * exit status (--help, --version, a usage error). */
+static int
+take_option(int c)
+{
+	switch (c) {
+	case 'j': json = 1; return -1;
+	case 'k': kv = 1; return -1;
+	case 'f': force = 1; return -1;
+	case 'h':
+		fputs(usage_text, stdout);
+		fputs(help_text, stdout);
+		return 0;
+	case 'V':
+		puts("shmcat " SHMCAT_VERSION);
+		return 0;
+	default:
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	static char **names; /* the command's ring names, in order */
 	const char *cmd;
-	int c, n = 0;
+	int c, n = 0, rc;
 
 	tool_init("shmcat", argv);
 	catch_sigbus("/dev/shm");
@@ -279,23 +301,9 @@ main(int argc, char **argv)
 		warnx_ring(NULL, "%s", strerror(errno));
 		return EXIT_USAGE;
 	}
-	while ((c = getopt_long(argc, argv, "+jkfhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'k': kv = 1; break;
-		case 'f': force = 1; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			fputs(help_text, stdout);
-			return 0;
-		case 'V':
-			puts("shmcat " SHMCAT_VERSION);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return EXIT_USAGE;
-		}
-	}
+	while ((c = getopt_long(argc, argv, "+jkfhV", longopts, NULL)) != -1)
+		if ((rc = take_option(c)) >= 0)
+			return rc;
 	if (optind >= argc) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
@@ -311,18 +319,11 @@ main(int argc, char **argv)
 	argv += optind;
 	argv[0] = (char *)progname;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "-jkf", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-jkfhV", longopts, NULL)) != -1)
 		if (c == 1)
 			names[n++] = optarg;
-		else if (c == 'j')
-			json = 1;
-		else if (c == 'k')
-			kv = 1;
-		else if (c == 'f')
-			force = 1;
-		else
-			return fputs(usage_text, stderr), EXIT_USAGE;
-	}
+		else if ((rc = take_option(c)) >= 0)
+			return rc;
 	while (optind < argc)
 		names[n++] = argv[optind++];
 	if (json && kv) {
