@@ -291,16 +291,12 @@ take_option(int c)
 int
 main(int argc, char **argv)
 {
-	static char **names; /* the command's ring names, in order */
 	const char *cmd;
+	char **names;
 	int c, n = 0, rc;
 
 	tool_init("shmcat", argv);
 	catch_sigbus("/dev/shm");
-	if ((names = calloc((size_t)argc, sizeof(*names))) == NULL) {
-		warnx_ring(NULL, "%s", strerror(errno));
-		return EXIT_USAGE;
-	}
 	while ((c = getopt_long(argc, argv, "+jkfhV", longopts, NULL)) != -1)
 		if ((rc = take_option(c)) >= 0)
 			return rc;
@@ -313,11 +309,13 @@ main(int argc, char **argv)
 	 * command line of their own.  optind 0 makes glibc start afresh and
 	 * forget the "+" of the pass above; "-" hands back each name in
 	 * place (c == 1), whatever POSIXLY_CORRECT says, and "--" leaves
-	 * the rest as names.  argv[0] stays ours: getopt's messages. */
+	 * the rest as names.  argv[0] stays ours: getopt's messages.  The
+	 * names are gathered at argv[1...], over words already read. */
 	cmd = argv[optind];
 	argc -= optind;
 	argv += optind;
 	argv[0] = (char *)progname;
+	names = argv + 1;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "-jkfhV", longopts, NULL)) != -1)
 		if (c == 1)
