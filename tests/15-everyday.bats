@@ -378,24 +378,20 @@ HOSTILE=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile}
 }
 
 @test "list --json stays one document beside a dead creator's build file" {
-	local p
-	p=$(dead_pid)
 	seq 1 10 | tmo "$SHMCAT_IN" -s 64K "$R"
-	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$p.abc1"
+	dead_build "$R" abc1
 	run -0 --separate-stderr tmo "$SHMCAT" list --json
-	assert_equal "$(jq -c --arg r "$R~$p.abc1" '.rings[] | select(.name == $r) | [.state, (.error | length > 0)]' <<<"$output")" \
+	assert_equal "$(jq -c --arg r "$BUILD" '.rings[] | select(.name == $r) | [.state, (.error | length > 0)]' <<<"$output")" \
 		'["abandoned",true]' "the build file"
 	assert_equal "$(jq -c --arg r "$R" '.rings[] | select(.name == $r) | .state' <<<"$output")" \
 		'"ended"' "the ring beside it"
-	run -0 --separate-stderr tmo "$SHMCAT" rm "$R~$p.abc1"
+	run -0 --separate-stderr tmo "$SHMCAT" rm "$BUILD"
 	# A build file's name is longer than a ring's: JSON gives it whole.
-	local long
-	long=$R-$(printf 'a%.0s' $(seq $((200 - ${#R} - 1))))
-	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$long~$p.abcdef0123456789"
+	dead_build "$R-$(printf 'a%.0s' $(seq $((200 - ${#R} - 1))))" abcdef0123456789
 	run -0 --separate-stderr tmo "$SHMCAT" list --json
-	assert_equal "$(jq -r --arg r "$long~$p.abcdef0123456789" '.rings[] | select(.name == $r) | .state' <<<"$output")" \
+	assert_equal "$(jq -r --arg r "$BUILD" '.rings[] | select(.name == $r) | .state' <<<"$output")" \
 		abandoned "a long build file's name"
-	rm "$SHMDIR/shmcat.$long~$p.abcdef0123456789"
+	rm "$SHMDIR/shmcat.$BUILD"
 	run -0 tmo "$SHMCAT_OUT" "$R"
 }
 

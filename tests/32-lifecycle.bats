@@ -297,41 +297,35 @@ C
 ###############################################
 
 @test "a dead creator's build file is listed, removable by rm, and swept by the next create" {
-	local p
-	p=$(dead_pid)
-	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$p"
+	dead_build "$R"
 	run -0 --separate-stderr tmo "$SHMCAT" list -k
-	assert_match "$output" "name=$R~$p state=abandoned"
-	run -0 --separate-stderr tmo "$SHMCAT" rm "$R~$p"
-	[[ ! -e $SHMDIR/shmcat.$R~$p ]] || _fail "rm left the build file"
+	assert_match "$output" "name=$BUILD state=abandoned"
+	run -0 --separate-stderr tmo "$SHMCAT" rm "$BUILD"
+	[[ ! -e $SHMDIR/shmcat.$BUILD ]] || _fail "rm left the build file"
 
-	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$p"
+	dead_build "$R"
 	run -0 --separate-stderr tmo "$SHMCAT_IN" -v "$R" <<<"x"
-	assert_stderr "shm_unlink /shmcat.$R~$p: left by a creator that died"
-	[[ ! -e $SHMDIR/shmcat.$R~$p ]] || _fail "create did not sweep the build file"
+	assert_stderr "shm_unlink /shmcat.$BUILD: left by a creator that died"
+	[[ ! -e $SHMDIR/shmcat.$BUILD ]] || _fail "create did not sweep the build file"
 	run -0 tmo "$SHMCAT_OUT" "$R"
 	assert_no_ring "$R"
 }
 
 @test "the next create sweeps a dead creator's build file without -v too" {
-	local p
-	p=$(dead_pid)
-	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$p.1f"
+	dead_build "$R" 1f
 	run -0 --separate-stderr tmo "$SHMCAT_IN" "$R" <<<"x"
-	[[ ! -e $SHMDIR/shmcat.$R~$p.1f ]] || _fail "create did not sweep the build file"
+	[[ ! -e $SHMDIR/shmcat.$BUILD ]] || _fail "create did not sweep the build file"
 	run -0 tmo "$SHMCAT_OUT" "$R"
 	assert_no_ring "$R"
 }
 
 @test "rm of a build file name that is not there says there is no such ring" {
-	local p
-	p=$(dead_pid)
-	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$R~$p.1f"
+	dead_build "$R" 1f
 	# list shows NAME~PID.NONCE; NAME~PID alone names no file.
-	run -2 --separate-stderr tmo "$SHMCAT" rm "$R~$p"
-	assert_stderr "^shmcat: $R~$p: no such ring$"
-	run -0 --separate-stderr tmo "$SHMCAT" rm "$R~$p.1f"
-	[[ ! -e $SHMDIR/shmcat.$R~$p.1f ]] || _fail "rm left the build file"
+	run -2 --separate-stderr tmo "$SHMCAT" rm "${BUILD%.1f}"
+	assert_stderr "^shmcat: ${BUILD%.1f}: no such ring$"
+	run -0 --separate-stderr tmo "$SHMCAT" rm "$BUILD"
+	[[ ! -e $SHMDIR/shmcat.$BUILD ]] || _fail "rm left the build file"
 }
 
 @test "a live creator's build file is neither swept nor removed" {

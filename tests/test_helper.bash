@@ -460,3 +460,11 @@ shmcat_teardown() {
 dead_pid() {
 	echo $(($(cat /proc/sys/kernel/pid_max) + 1))
 }
+
+# dead_build RING [NONCE]: the build file of RING that a creator left
+# when it died, RING~PID[.NONCE] (12 KiB, as shmcat list shows it), its
+# name in BUILD.
+dead_build() {
+	BUILD=$1~$(dead_pid)${2:+.$2}
+	head -c 12288 /dev/zero >"$SHMDIR/shmcat.$BUILD"
+}
