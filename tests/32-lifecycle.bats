@@ -853,11 +853,22 @@ assert_no_leave_wait() {
 	assert_equal "$got" "stream of B" "what a reader of R gets"
 }
 
+# cursor_at RING NAME POS: the named cursor NAME of RING is at POS.
+cursor_at() {
+	local kv slot
+	kv=$(timeout 5 "$SHMCAT" status -k "$1" 2>/dev/null) || return 1
+	slot=$(sed -n "s/^reader\.\([0-9]*\)\.name=$2\$/\1/p" <<<"$kv")
+	[[ -n $slot ]] && grep -qx "reader\.$slot\.pos=$3" <<<"$kv"
+}
+
 # The wait at leaving covers a peer SIGKILLed between dropping its share
 # of byte 0 and its own try for it, also when the peer is a moment slower
 # to go and still holds its slot at our first look (the second review of
 # the wait: it decided once, then).  tests/leaveshim.c plays the peer: a
 # named reader that holds its slot 100 ms longer, then dies at its try.
+# The wait is for a finished stream, one the peer has delivered too: the
+# quick reader is held (SIGSTOP) until the slow one's cursor is at the
+# end, or it could leave first and rightly not wait.
 @test "a reader leaving beside a peer that is slower to go still removes the finished ring" {
 	cc -shared -fPIC -o "$T/leaveshim.so" "$BATS_TEST_DIRNAME/leaveshim.c" -ldl
 	spawn env LD_PRELOAD="$T/leaveshim.so" LEAVESHIM_HOLD_MS=100 \
@@ -866,9 +877,13 @@ assert_no_leave_wait() {
 	local sp=$BG_PID
 	wait_until ring_is "$R" readers_alive 1
 	spawn "$SHMCAT_OUT" -r quick "$R" >"$T/quick.out"
-	local qp=$BG_PID
+	local qp=$BG_PID qpid
 	wait_until ring_is "$R" readers_alive 2
+	qpid=$(pid_named "$qp" shmcat-out)
+	kill -STOP "$qpid"
 	run -0 tmo "$SHMCAT_IN" "$R" <<<"kept"
+	wait_until cursor_at "$R" slow 5
+	kill -CONT "$qpid"
 	assert_job "$qp" 0 "the quick reader"
 	assert_job "$sp" 137 "the slow reader (SIGKILLed at its try)"
 	assert_equal "$(cat "$T/quick.out")" kept "what the quick reader delivered"
