@@ -1,8 +1,8 @@
 # shmcat - byte streams through a named POSIX shared-memory ring.
 .DELETE_ON_ERROR:
 
-VERSION = 2.1.0
-SOVERSION = 2
+VERSION = 3.0.0
+SOVERSION = 3
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -30,7 +30,7 @@ endif
 B = build
 LIBOBJ = $(B)/lib/name.o $(B)/lib/error.o $(B)/lib/lock.o $(B)/lib/shm.o \
 	$(B)/lib/ring.o $(B)/lib/wait.o $(B)/lib/reader.o $(B)/lib/writer.o \
-	$(B)/lib/inspect.o $(B)/lib/bridge.o
+	$(B)/lib/inspect.o $(B)/lib/bridge.o $(B)/lib/features.o
 TOOLOBJ = $(B)/tools/message.o $(B)/tools/parse.o $(B)/tools/options.o \
 	$(B)/tools/signals.o $(B)/tools/io.o $(B)/tools/meter.o $(B)/tools/filter.o
 PROGS = $(B)/shmcat-in $(B)/shmcat-out $(B)/shmcat

@@ -62,7 +62,7 @@ present() {
 	[[ $output == *"Library soname: [$SO]"* ]] ||
 	    _fail "$SO has not soname $SO" "readelf -d: $output"
 	local sym syms
-	syms=$(readelf --dyn-syms -W "$D/usr/lib/$SO" | awk '$7 != "UND" { print $8 }')
+	syms=$(readelf --dyn-syms -W "$D/usr/lib/$SO" | awk '$7 != "UND" { sub(/@.*/, "", $8); print $8 }')
 	for sym in $(grep -oE '\bshmcat_[a-z_]+\(' "$REPO/include/shmcat.h" | tr -d '(' | sort -u); do
 		grep -qx "$sym" <<<"$syms" || _fail "$sym is not exported"
 	done

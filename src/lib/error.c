@@ -20,6 +20,7 @@ static const char *const messages[] = {
 	[SHMCAT_EROLE - SHMCAT_EBASE] = "call does not match the handle's role",
 	[SHMCAT_EFORKED - SHMCAT_EBASE] = "handle belongs to the parent process",
 	[SHMCAT_EOWNER - SHMCAT_EBASE] = "ring is owned by another user",
+	[SHMCAT_EFEATURE - SHMCAT_EBASE] = "ring uses a feature this version lacks",
 };
 
 _Static_assert(sizeof(messages) / sizeof(messages[0]) ==

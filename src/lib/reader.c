@@ -440,6 +440,15 @@ end_of_stream(struct shmcat_ring *r)
 	return rc;
 }
 
+/* Data after a wait may be the first of a stream that started while we
+ * waited, with bits we lack: the writer stored them before its first
+ * commit, so they are visible with the data (features.c). */
+static int
+new_data(struct shmcat_ring *r)
+{
+	return features_check(r, NULL);
+}
+
 int
 shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 {
@@ -458,7 +467,7 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 	deadline = deadline_of(timeout_ms);
 	if (timeout_ms != 0 && spin_until(r, has_data,
 	    load_relaxed32(&sh->writer_cpu) != this_cpu()))
-		return peek(r) < 0 ? -SHMCAT_ECORRUPT : 0;
+		return peek(r) < 0 ? -SHMCAT_ECORRUPT : new_data(r);
 	for (;;) {
 		/* Only we move our cursor: a different one was scribbled,
 		 * and the writer is counting on it. */
@@ -469,7 +478,7 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 			return -SHMCAT_ECORRUPT;
 		}
 		if ((rc = peek(r)) != 0)
-			return rc < 0 ? rc : 0;
+			return rc < 0 ? rc : new_data(r);
 		if ((rc = end_of_stream(r)) != 0) {
 			if (peek(r) != 0) /* committed just before the end */
 				continue;

@@ -176,8 +176,13 @@ check_state(struct shmcat_ring *r)
 	if ((int64_t)(p.tail - before) < 0 ||
 	    (int64_t)(p.tail - after) > (int64_t)r->cap)
 		return -SHMCAT_ECORRUPT;
-	if (atomic_load(&sh->record_mode) > MODE_NUL ||
-	    (uint32_t)atomic_load(&sh->writer_events) > SHMCAT_MAX_WRITERS)
+	/* A mode we do not know is a later version's, if a bit we do not
+	 * know says so (features.c judges the bit); otherwise a scribble. */
+	if (atomic_load(&sh->record_mode) > MODE_NUL &&
+	    (atomic_load(&sh->feat_ro_compat) & ~FEAT_RO_COMPAT_KNOWN) == 0 &&
+	    (atomic_load(&sh->feat_incompat) & ~FEAT_INCOMPAT_KNOWN) == 0)
+		return -SHMCAT_ECORRUPT;
+	if ((uint32_t)atomic_load(&sh->writer_events) > SHMCAT_MAX_WRITERS)
 		return -SHMCAT_ECORRUPT;
 	return 0;
 }

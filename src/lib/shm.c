@@ -651,6 +651,9 @@ open_object(struct shmcat_ring *r, const struct shmcat_opts *o,
 		if (rc == 0 && (rc = still_published(r)) == 1)
 			rc = check_state(r) == 0 ? 1 : -SHMCAT_ECORRUPT;
 		if (rc == 1) {
+			/* a later version's ring: refused, never replaced */
+			if ((rc = features_check(r, err)) < 0)
+				return rc;
 			if (o->size && want != r->cap)
 				return fail(err, "size", -SHMCAT_ESIZE);
 			if (lock_held_by_other(r->fd, LOCK_ATTACH, 1) == 0)
@@ -693,6 +696,7 @@ open_handle(const char *name, const struct shmcat_opts *o,
 	r->fd = -1;
 	r->slot = -1;
 	r->need = 1;
+	r->nstatus = -1;
 	r->role = o->role;
 	r->flags = o->flags;
 	r->log = o->log;
@@ -760,6 +764,8 @@ int
 shmcat_open(const char *name, const struct shmcat_opts *o,
     struct shmcat_ring **ringp, struct shmcat_error *err)
 {
+	size_t i;
+
 	if (err)
 		memset(err, 0, sizeof(*err));
 	if (o == NULL || ringp == NULL)
@@ -769,6 +775,10 @@ shmcat_open(const char *name, const struct shmcat_opts *o,
 	 * guessing what it meant could open the ring in the wrong way. */
 	if (o->flags & ~O_DEFINED)
 		return fail(err, "flags", -EINVAL);
+	/* Likewise a reserved word: a later release's field, set. */
+	for (i = 0; i < sizeof(o->reserved) / sizeof(o->reserved[0]); i++)
+		if (o->reserved[i] != 0)
+			return fail(err, "reserved", -EINVAL);
 	return open_checked(name, o, ringp, err);
 }
 
@@ -957,6 +967,15 @@ shmcat_remove(const char *name, int force, struct shmcat_error *err)
 	rc = unlink_if_same(r);
 	release_handle(r);
 	return rc < 0 ? fail(err, "shm_unlink", rc) : 0;
+}
+
+int
+shmcat_remove_in(const char *dir, const char *name, int force,
+    struct shmcat_error *err)
+{
+	if (dir && strcmp(dir, SHMCAT_DEFAULT_DIR) != 0)
+		return -EOPNOTSUPP; /* other directories: not yet */
+	return shmcat_remove(name, force, err);
 }
 
 size_t

@@ -26,7 +26,7 @@
 #include "shmcat.h"
 
 #define SHMCAT_MAGIC UINT64_C(0x474e495254414d48) /* "HMATRING" LE */
-#define SHMCAT_LAYOUT_VERSION 2u
+#define SHMCAT_LAYOUT_VERSION 3u
 #define SHMCAT_HDR_SIZE 8192u
 #define SHMCAT_PAGE 4096u
 #define SHMCAT_SHM_DIR "/dev/shm"
@@ -50,8 +50,28 @@
 #define STREAM_DELIVERED 0x8u	/* a reader has reported the end */
 #define STREAM_HANDOFF 0x10u	/* the last writer left to a joiner (writer.c) */
 
-/* record_mode: fixed by the first writer. */
+/* record_mode: fixed by the first writer of each stream. */
 enum { MODE_UNSET, MODE_BYTES, MODE_LINES, MODE_NUL };
+
+/*
+ * Feature bits (shmcat(7) FEATURES), as ext4's superblock has them.  A
+ * process that finds a bit it does not know in
+ *	feat_compat     ignores it;
+ *	feat_ro_compat  may read (readers, taps, inspection) but not write;
+ *	feat_incompat   refuses the ring, naming the bit.
+ * What a stream stores (its record mode, later its policy and framing)
+ * is a bit; `version` changes only when the identity itself does.  The
+ * bits change only when a stream starts (join_stream, writer.c), and
+ * every process checks them on attach and where it meets a new stream
+ * (features.c).
+ */
+#define FEAT_RO_LINES 0x1u /* newline records: whole lines under LOCK_COMMIT */
+#define FEAT_RO_NUL 0x2u   /* NUL records, likewise */
+#define FEAT_COMPAT_KNOWN 0x0u
+#define FEAT_RO_COMPAT_KNOWN (FEAT_RO_LINES | FEAT_RO_NUL)
+#define FEAT_INCOMPAT_KNOWN 0x0u
+/* The bits that describe a stream; a new stream starts without them. */
+#define FEAT_RO_STREAM (FEAT_RO_LINES | FEAT_RO_NUL)
 
 /* Reader slot kinds; slot 0 is always the default cursor. */
 enum { SLOT_FREE, SLOT_DEFAULT, SLOT_NAMED, SLOT_ANON, SLOT_TAP };
@@ -124,14 +144,16 @@ struct shared {
 	uint16_t reader_slot_size;
 	uint16_t writer_slot_size;
 	uint16_t shared_size;
+	/* Feature bits (above): stored by the writer that starts a stream,
+	 * before anything it writes. */
+	_Atomic uint32_t feat_compat;
+	_Atomic uint32_t feat_ro_compat;
+	_Atomic uint32_t feat_incompat;
 
 	/* Writer hot line: the producer position, polled by readers. */
 	alignas(CACHELINE) _Atomic uint64_t tail;
 	/* Hint, not state: the CPU of the last commit, so that a reader does
-	 * not spin for a writer that waits for that same CPU (wait.c).  It
-	 * and the readers' cpu sit in what was padding in layout 2 as first
-	 * published; a ring made by 2.0.0 has 0 there, which costs a reader
-	 * on CPU 0 its spin, nothing else. */
+	 * not spin for a writer that waits for that same CPU (wait.c). */
 	_Atomic uint32_t writer_cpu;
 
 	/* Writer cold line. */
@@ -162,18 +184,22 @@ struct shared {
 
 _Static_assert(sizeof(struct shared) <= SHMCAT_HDR_SIZE, "header overflows");
 
-/* The layout of shmcat(7), version 2: any change here is a new version. */
+/* The layout of shmcat(7), version 3.  A field added where a known bit
+ * says it is there (in reserved room: the header is SHMCAT_HDR_SIZE) is a
+ * feature; moving one of these is a new version. */
 #define AT(f, off) _Static_assert(offsetof(struct shared, f) == (off), #f)
 AT(magic, 0); AT(version, 8); AT(header_size, 12); AT(capacity, 16);
 AT(object_size, 24); AT(created_sec, 32); AT(creator_pid, 40);
 AT(max_readers, 44); AT(max_writers, 48); AT(record_mode, 52);
 AT(sem_size, 56); AT(reader_slot_size, 58); AT(writer_slot_size, 60);
-AT(shared_size, 62); AT(tail, 64); AT(writer_cpu, 72); AT(floor, 128); AT(reserve_end, 136);
-AT(writer_events, 144); AT(stream_flags, 152); AT(writer_pid, 156);
-AT(writer_waiting, 160); AT(writer_sleeps, 168); AT(space, 176);
-AT(commit_waiting, 208); AT(commit_wake, 216); AT(readers_waiting, 256);
-AT(readers, 320); AT(writers, 3392); AT(generation, 4416);
-AT(gen_start, 4424); AT(ends, 4432);
+AT(shared_size, 62); AT(feat_compat, 64); AT(feat_ro_compat, 68);
+AT(feat_incompat, 72); AT(tail, 128); AT(writer_cpu, 136);
+AT(floor, 192); AT(reserve_end, 200);
+AT(writer_events, 208); AT(stream_flags, 216); AT(writer_pid, 220);
+AT(writer_waiting, 224); AT(writer_sleeps, 232); AT(space, 240);
+AT(commit_waiting, 272); AT(commit_wake, 280); AT(readers_waiting, 320);
+AT(readers, 384); AT(writers, 3456); AT(generation, 4480);
+AT(gen_start, 4488); AT(ends, 4496);
 #undef AT
 #define AT(f, off) _Static_assert(offsetof(struct reader_slot, f) == (off), #f)
 AT(pos, 0); AT(cpu, 8); AT(kind, 64); AT(pid, 68); AT(sleeps, 72); AT(skipped, 80);
@@ -217,6 +243,9 @@ struct shmcat_ring {
 	int attach_timeout_ms; /* record writer: see shmcat_opts */
 	struct shmcat_ring *next, *prev; /* this process's open handles */
 	int rdonly;	     /* inspection: mapped and opened read-only */
+	/* The readers of the last shmcat_status(), for shmcat_reader_status. */
+	int nstatus;	     /* -1: no status taken yet */
+	struct shmcat_reader_status status[SHMCAT_MAX_READERS];
 	unsigned trust;	     /* SHMCAT_O_TRUST_* */
 	uid_t trust_uid;
 	gid_t trust_gid;
@@ -340,6 +369,10 @@ int reader_wait_beyond(struct shmcat_ring *s, uint64_t pos, size_t min,
 /* writer.c */
 int writer_attach(struct shmcat_ring *r, struct shmcat_error *err);
 void writer_detach(struct shmcat_ring *r, enum shmcat_end how);
+
+/* features.c */
+int features_check(struct shmcat_ring *r, struct shmcat_error *err);
+uint32_t features_of_mode(uint32_t mode);
 
 /* shm.c */
 int check_header(const struct shared *sh, uint64_t object_size);

@@ -41,6 +41,7 @@ void tool_init(const char *name, char **argv);
 void warnx_ring(const char *ring, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int exit_code_for(int code, int attached);
+void report_feature(const char *ring, const struct shmcat_error *err);
 int report_open_error(const char *ring, const struct shmcat_error *err);
 const char *odd_kind(const char *ring, char *path, size_t len);
 void vlog(void *ctx, const char *fmt, ...);
@@ -137,7 +138,7 @@ ssize_t filter_write(struct filter *f, const void *buf, size_t n);
 
 /* json.c: shmcat --json (schema in shmcat(1)) */
 void json_begin(void);
-void json_ring(const char *sep, const char *name,
+void json_ring(const char *sep, const char *name, struct shmcat_ring *r,
     const struct shmcat_status *st);
 void json_bad_ring(const char *sep, const char *name, const char *state,
     const char *error);
