@@ -32,7 +32,7 @@
 #define SHMCAT_SHM_DIR "/dev/shm"
 #define SHMCAT_PREFIX "shmcat."
 #define CACHELINE 64
-#define ATTACH_BUSY_MS 1000 /* see attach_lock (shm.c) */
+#define ATTACH_BUSY_MS 1000 /* see attach_lock (open.c) */
 
 /* shmcat_open flag of the library's own: shmcat_remove's handle, which
  * needs the descriptor writable for the exclusive LOCK_ATTACH. */
@@ -195,7 +195,7 @@ struct shmcat_ring {
 	int fd;
 	uint64_t cap;
 	enum shmcat_role role; /* 0 in a forked child: every call refused */
-	int forked;	     /* inherited through fork(): see shm.c */
+	int forked;	     /* inherited through fork(): see handles.c */
 	unsigned flags;
 	int created;
 	int slot;	     /* reader slot or writer slot index, or -1 */
@@ -276,8 +276,13 @@ fd_above_stdio(int fd)
  * Who calls whom (each file uses only those listed below it; no loops):
  *
  *	bridge.c   a reader's ring bridged to a pipe      -> reader, wait
- *	inspect.c  status, list (and build files)         -> shm, ring, lock
- *	shm.c      lifecycle: open, close, remove       -> writer, reader, ring, lock, name
+ *	inspect.c  status, list (and build files)         -> build, ring, lock
+ *	close.c    shmcat_close, removal rule, remove  -> open and below
+ *	open.c     shmcat_open: find or build, attach  -> all below but inspect
+ *	replace.c  unlink our object, --force, rm -f      -> object, lock
+ *	handles.c  this process's handles, fork()         -> object
+ *	build.c    build a ring, abandoned build files    -> object, lock
+ *	object.c   header, size and mapping of the object -> lock, wait
  *	writer.c   writer attach/detach, wait for space  -> reader, ring, wait, lock
  *	reader.c   cursors, wait for data, the tap       -> ring, wait, lock
  *	ring.c     positions, spans, commits             -> wait, lock
@@ -341,8 +346,37 @@ int reader_wait_beyond(struct shmcat_ring *s, uint64_t pos, size_t min,
 int writer_attach(struct shmcat_ring *r, struct shmcat_error *err);
 void writer_detach(struct shmcat_ring *r, enum shmcat_end how);
 
-/* shm.c */
+/* error.c */
+int fail(struct shmcat_error *err, const char *call, int code);
+
+/* object.c */
 int check_header(const struct shared *sh, uint64_t object_size);
+int init_header(struct shmcat_ring *r);
+int size_allowed(off_t size);
+int round_size(size_t size, uint64_t *cap);
+int map_ring(struct shmcat_ring *r);
+void unmap_ring(struct shmcat_ring *r);
+
+/* build.c */
+long build_pid(const char *name, size_t *name_len);
 int each_abandoned(const char *ring, int (*fn)(const char *, void *), void *ctx);
+int create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err);
+int remove_build(const char *name, struct shmcat_error *err);
+
+/* handles.c */
+int handles_enter(void);
+void handles_leave(void);
+void handles_add(struct shmcat_ring *r);
+void release_handle(struct shmcat_ring *r);
+
+/* replace.c */
+int still_published(struct shmcat_ring *r);
+int unlink_if_same(struct shmcat_ring *r);
+int force_replace(struct shmcat_ring *r, int why);
+int remove_forced(const char *name, struct shmcat_error *err);
+
+/* open.c */
+int open_checked(const char *name, const struct shmcat_opts *o,
+    struct shmcat_ring **ringp, struct shmcat_error *err);
 
 #endif
