@@ -97,10 +97,7 @@ shmcat_close(struct shmcat_ring *r, enum shmcat_end how)
 		free(r);
 		return 0;
 	}
-	if (r->role == SHMCAT_WRITER)
-		writer_detach(r, how);
-	else if (r->role == SHMCAT_READER)
-		reader_detach(r, how);
+	role_detach(r, how);
 	remove_if_finished(r);
 	release_handle(r);
 	return 0;

@@ -117,7 +117,73 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 	return 0;
 }
 
-/* Find or build the ring and map it; roles attach afterwards. */
+/*
+ * open_object finds or builds the ring in steps, each of which ends in
+ * one of three ways: the ring is mapped and ready (0), the name changed
+ * under us and must be looked at again (LOOK_AGAIN), or an error (< 0,
+ * noted in err).
+ */
+#define LOOK_AGAIN 1
+
+/* Nothing at the name: build the ring, unless we may not. */
+static int
+build_new(struct shmcat_ring *r, const struct shmcat_opts *o, uint64_t want,
+    struct shmcat_error *err)
+{
+	int rc;
+
+	unmap_ring(r);
+	if (o->role == SHMCAT_INSPECT || (o->flags & SHMCAT_O_NOCREATE))
+		return fail(err, "shm_open", -ENOENT);
+	r->cap = want;
+	rc = create_ring(r, o->mode ? o->mode : 0600, err);
+	if (rc == 0)
+		return 0;
+	unmap_ring(r);
+	return rc == -EEXIST ? LOOK_AGAIN : rc; /* EEXIST: another built it */
+}
+
+/* What is at the name is no ring we can use (why): with --force it is
+ * replaced and the name looked at again; without, refused. */
+static int
+replace_bad(struct shmcat_ring *r, const struct shmcat_opts *o, int why,
+    struct shmcat_error *err)
+{
+	int rc;
+
+	if (!(o->flags & SHMCAT_O_FORCE))
+		return fail(err, "header", why);
+	if ((rc = force_replace(r, why)) != 0)
+		return fail(err, "shm_unlink", rc);
+	return LOOK_AGAIN;
+}
+
+/* attach_ring mapped a ring: use it if it is still the one at the name,
+ * its state is sane and its size what was asked for. */
+static int
+use_found(struct shmcat_ring *r, const struct shmcat_opts *o, uint64_t want,
+    struct shmcat_error *err)
+{
+	int rc = still_published(r);
+
+	if (rc < 0)
+		return fail(err, "lstat", rc);
+	if (rc == 0)
+		return LOOK_AGAIN; /* unpublished under us */
+	if (check_state(r) != 0)
+		return replace_bad(r, o, -SHMCAT_ECORRUPT, err);
+	if (o->size && want != r->cap)
+		return fail(err, "size", -SHMCAT_ESIZE);
+	if (lock_held_by_other(r->fd, LOCK_ATTACH, 1) == 0)
+		LOG(r, "stale ring: left by processes that are gone (%llu "
+		    "bytes in it); reusing it",
+		    (unsigned long long)(atomic_load(&r->sh->tail) -
+			atomic_load(&r->sh->floor)));
+	return 0;
+}
+
+/* Find or build the ring and map it; roles attach afterwards.  0: mapped
+ * (r->created says whether we built it); else the error, noted in err. */
 static int
 open_object(struct shmcat_ring *r, const struct shmcat_opts *o,
     struct shmcat_error *err)
@@ -129,39 +195,16 @@ open_object(struct shmcat_ring *r, const struct shmcat_opts *o,
 		return fail(err, "size", rc);
 	for (tries = 0; tries < 100; tries++) {
 		rc = attach_ring(r, err);
-		if (rc == -ENOENT) {
-			unmap_ring(r);
-			if (o->role == SHMCAT_INSPECT || (o->flags & SHMCAT_O_NOCREATE))
-				return fail(err, "shm_open", -ENOENT);
-			r->cap = want;
-			rc = create_ring(r, o->mode ? o->mode : 0600, err);
-			if (rc == 0)
-				return 0;
-			unmap_ring(r);
-			if (rc == -EEXIST)
-				continue;
+		if (rc == -ENOENT)
+			rc = build_new(r, o, want, err);
+		else if (rc == 0)
+			rc = use_found(r, o, want, err);
+		else if (rc == -SHMCAT_ENOTRING || rc == -SHMCAT_EVERSION ||
+		    rc == -SHMCAT_ECORRUPT)
+			rc = replace_bad(r, o, rc, err);
+		if (rc != LOOK_AGAIN)
 			return rc;
-		}
-		if (rc == 0 && (rc = still_published(r)) == 1)
-			rc = check_state(r) == 0 ? 1 : -SHMCAT_ECORRUPT;
-		if (rc == 1) {
-			if (o->size && want != r->cap)
-				return fail(err, "size", -SHMCAT_ESIZE);
-			if (lock_held_by_other(r->fd, LOCK_ATTACH, 1) == 0)
-				LOG(r, "stale ring: left by processes that are "
-				    "gone (%llu bytes in it); reusing it",
-				    (unsigned long long)(atomic_load(&r->sh->tail) -
-					atomic_load(&r->sh->floor)));
-			return 0;
-		}
-		if (rc < 0 && rc != -SHMCAT_ENOTRING && rc != -SHMCAT_EVERSION &&
-		    rc != -SHMCAT_ECORRUPT)
-			return rc;
-		if (rc < 0 && !(o->flags & SHMCAT_O_FORCE))
-			return fail(err, "header", rc);
-		if (rc < 0 && (rc = force_replace(r, rc)) != 0)
-			return fail(err, "shm_unlink", rc);
-		unmap_ring(r); /* unpublished under us: try again */
+		unmap_ring(r);
 	}
 	return fail(err, "shm_open", -EAGAIN);
 }
@@ -173,17 +216,14 @@ valid_reader_name(const char *s)
 	return shmcat_valid_name(s) && strlen(s) <= SHMCAT_READER_NAME_MAX;
 }
 
-/* The body of shmcat_open, under handles_enter: a fork() in another
- * thread meanwhile would leave our descriptor open in its child. */
-static int
-open_handle(const char *name, const struct shmcat_opts *o,
-    struct shmcat_ring **ringp, struct shmcat_error *err)
+/* A handle as the options ask for, not yet open. */
+static struct shmcat_ring *
+new_handle(const char *name, const struct shmcat_opts *o)
 {
 	struct shmcat_ring *r;
-	int rc;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return fail(err, "malloc", -ENOMEM);
+		return NULL;
 	r->fd = -1;
 	r->slot = -1;
 	r->need = 1;
@@ -198,20 +238,29 @@ open_handle(const char *name, const struct shmcat_opts *o,
 	r->trust_uid = o->trust_uid;
 	r->trust_gid = o->trust_gid;
 	snprintf(r->name, sizeof(r->name), "%s", name);
+	return r;
+}
+
+/* The body of shmcat_open, under handles_enter: a fork() in another
+ * thread meanwhile would leave our descriptor open in its child. */
+static int
+open_handle(const char *name, const struct shmcat_opts *o,
+    struct shmcat_ring **ringp, struct shmcat_error *err)
+{
+	struct shmcat_ring *r;
+	int rc;
+
+	if ((r = new_handle(name, o)) == NULL)
+		return fail(err, "malloc", -ENOMEM);
 	rc = open_object(r, o, err);
-	if (rc == 0 && o->role == SHMCAT_WRITER)
-		rc = writer_attach(r, err);
-	else if (rc == 0 && o->role == SHMCAT_READER)
-		rc = reader_attach(r, o->reader_name, err);
+	if (rc == 0)
+		rc = role_attach(r, o->reader_name, err);
 	if (rc != 0 && (o->flags & SHMCAT_O_FORCE) &&
 	    (rc == -SHMCAT_ESTALE || rc == -SHMCAT_EENDED)) {
 		if ((rc = force_replace(r, rc)) != 0)
 			fail(err, "replace", rc);
-		else
-			rc = open_object(r, o, err);
-		if (rc == 0)
-			rc = o->role == SHMCAT_WRITER ? writer_attach(r, err) :
-			    reader_attach(r, o->reader_name, err);
+		else if ((rc = open_object(r, o, err)) == 0)
+			rc = role_attach(r, o->reader_name, err);
 	}
 	if (rc != 0) {
 		if (r->created)
@@ -232,8 +281,7 @@ open_checked(const char *name, const struct shmcat_opts *o,
 {
 	int rc;
 
-	if (o->role != SHMCAT_WRITER && o->role != SHMCAT_READER &&
-	    o->role != SHMCAT_INSPECT)
+	if (!role_known(o->role))
 		return fail(err, "role", -EINVAL);
 	*ringp = NULL;
 	if (!shmcat_valid_name(name))

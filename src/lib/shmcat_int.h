@@ -349,6 +349,12 @@ void writer_detach(struct shmcat_ring *r, enum shmcat_end how);
 /* error.c */
 int fail(struct shmcat_error *err, const char *call, int code);
 
+/* role.c */
+int role_known(enum shmcat_role role);
+int role_attach(struct shmcat_ring *r, const char *reader_name,
+    struct shmcat_error *err);
+void role_detach(struct shmcat_ring *r, enum shmcat_end how);
+
 /* object.c */
 int check_header(const struct shared *sh, uint64_t object_size);
 int init_header(struct shmcat_ring *r);
