@@ -29,7 +29,7 @@ endif
 # src/lib: the ring library (libshmcat); src/tools: the three programs.
 B = build
 LIBOBJ = $(B)/lib/name.o $(B)/lib/error.o $(B)/lib/lock.o $(B)/lib/wait.o \
-	$(B)/lib/ring.o $(B)/lib/reader.o $(B)/lib/writer.o $(B)/lib/role.o \
+	$(B)/lib/ring.o $(B)/lib/copy.o $(B)/lib/reader.o $(B)/lib/writer.o $(B)/lib/role.o \
 	$(B)/lib/object.o \
 	$(B)/lib/build.o $(B)/lib/handles.o $(B)/lib/replace.o $(B)/lib/open.o \
 	$(B)/lib/close.o $(B)/lib/inspect.o $(B)/lib/bridge.o

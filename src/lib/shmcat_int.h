@@ -204,7 +204,7 @@ struct shmcat_ring {
 	uint64_t limit;	     /* writer: may write below this (floor + cap) */
 	size_t need;	     /* writer: bytes a wait for space waits for */
 	uint64_t seen_tail;  /* reader: last tail loaded */
-	int eol;	     /* tap: resynchronise at next record end */
+	int eol;	     /* tap: resynchronise at next record end (copy.c) */
 	uint64_t gen;	     /* reader: the generation it reads */
 	int gen_over;	     /* reader: that stream is over; end below */
 	uint64_t gen_end;    /* reader: the last position of that stream */
@@ -334,6 +334,10 @@ int check_state(struct shmcat_ring *r);
 void writer_begin(struct shmcat_ring *r);
 size_t writer_span(struct shmcat_ring *r, void **p);
 int writer_commit(struct shmcat_ring *r, size_t n);
+
+/* copy.c */
+ssize_t copy_validated(struct shmcat_ring *r, void *buf, size_t n,
+    uint64_t *skipped);
 
 /* reader.c */
 int reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err);
