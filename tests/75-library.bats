@@ -174,6 +174,53 @@ assert_no_call_loop() {
 	assert_match "$output" "a loop: .*tsort: .*input contains a loop" "report"
 }
 
+# drawing FIRST: the lines of the code block of DESIGN.md that starts
+# with FIRST ("file.c -> callee, ..."), each with its continuation lines.
+drawing() {
+	awk -v first="$1" '
+	/^```/ { if (on) exit; fence = 1; next }
+	fence { fence = 0; if (index($0, first) == 1) on = 1 }
+	on && /^ / { line = line " " $0; next }
+	on { if (line != "") print line; line = $0 }
+	END { if (line != "") print line }' "$REPO/DESIGN.md"
+}
+
+# assert_drawing FIRST DIR: DESIGN.md's drawing of src/DIR, the block that
+# starts with FIRST, names every file, each above the files it calls,
+# and has the calls the objects in $SHMCAT_BIN/DIR have.
+assert_drawing() {
+	local drawn line f t n=0 files want edges objects differ
+	declare -A row
+	drawn=$(drawing "$1")
+	[[ -n $drawn ]] || _fail "no drawing starting with $1 in DESIGN.md" || return
+	while read -r line; do
+		row[${line%%.c*}]=$((n++))
+	done <<<"$drawn"
+	files=$(printf '%s\n' "${!row[@]}" | sort)
+	want=$(for f in "$REPO/src/$2"/*.c; do basename "$f" .c; done | sort)
+	assert_equal "$files" "$want" "files drawn for src/$2" || return
+	edges=$(while read -r line; do
+		[[ $line == *'->'* ]] || continue
+		for t in ${line#*->}; do
+			echo "${line%%.c*} ${t%,}"
+		done
+	done <<<"$drawn" | sort -u)
+	while read -r f t; do
+		((row[$f] < row[$t])) ||
+			_fail "src/$2: $f.c is drawn below $t.c, which it calls" || return
+	done <<<"$edges"
+	objects=$(call_edges "$REPO/src/$2" "$SHMCAT_BIN/$2") || return
+	[[ $edges == "$objects" ]] && return
+	mapfile -t differ < <(diff <(echo "$edges") <(echo "$objects") |
+		sed -n 's/^\([<>]\) \(.*\) /\1 \2 -> /p')
+	_fail "src/$2: the calls drawn (<) are not the objects' (>):" "${differ[@]}"
+}
+
+@test "DESIGN.md draws the calls between files as they are" {
+	assert_drawing "bridge.c" lib
+	assert_drawing "shmcat-in.c" tools
+}
+
 # cc_lib NAME: build $T/NAME.c against the archive, warnings fatal.
 cc_lib() {
 	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $TEST_LDFLAGS \

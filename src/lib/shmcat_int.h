@@ -273,35 +273,18 @@ fd_above_stdio(int fd)
 	} while (0)
 
 /*
- * Who calls whom (each file uses only those listed below it; no loops):
- *
- *	bridge.c   a reader's ring bridged to a pipe      -> reader, wait
- *	inspect.c  status, list (and build files)         -> build, ring, lock
- *	close.c    shmcat_close, removal rule, remove  -> open and below
- *	open.c     shmcat_open: find or build, attach  -> all below but inspect
- *	replace.c  unlink our object, --force, rm -f      -> object, lock
- *	handles.c  this process's handles, fork()         -> object
- *	build.c    build a ring, abandoned build files    -> object, lock
- *	object.c   header, size and mapping of the object -> lock, wait
- *	writer.c   writer attach/detach, wait for space  -> reader, ring, wait, lock
- *	reader.c   cursors, wait for data, the tap       -> ring, wait, lock
- *	ring.c     positions, spans, commits             -> wait, lock
- *	wait.c     spin, sleep and wake on semaphores
- *	lock.c     OFD locks: liveness of every role
- *	name.c, error.c
+ * What each file does, and who calls whom (each file only files below it,
+ * no loops): DESIGN.md, "Architecture", the one drawing of it, which
+ * tests/75-library.bats checks against the objects.  Declarations below
+ * go by file, bottom up.
  */
+
+/* error.c */
+int fail(struct shmcat_error *err, const char *call, int code);
 
 /* name.c */
 int shm_object_name(const char *name, char *buf, size_t len);
 long safe_pid(int32_t pid); /* a pid read from the ring, made safe to print */
-
-/* lock.c */
-int lock_try(int fd, int byte, int exclusive);
-int lock_wait(struct shmcat_ring *r, int byte, int exclusive, int64_t until);
-void lock_release(int fd, int byte);
-int lock_held_by_other(int fd, int byte, int exclusive_probe);
-int writers_state(struct shmcat_ring *r);
-enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
 
 /* wait.c */
 int64_t now_ns(void);
@@ -316,6 +299,14 @@ void wake_readers(struct shared *sh);
 void wake_reader(struct shared *sh, int slot);
 void wake_writer(struct shared *sh);
 void wake_writer_if_room(struct shmcat_ring *r);
+
+/* lock.c */
+int lock_try(int fd, int byte, int exclusive);
+int lock_wait(struct shmcat_ring *r, int byte, int exclusive, int64_t until);
+void lock_release(int fd, int byte);
+int lock_held_by_other(int fd, int byte, int exclusive_probe);
+int writers_state(struct shmcat_ring *r);
+enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
 
 /* ring.c */
 int check_distance(uint64_t from, uint64_t to, uint64_t cap);
@@ -350,15 +341,6 @@ int reader_wait_beyond(struct shmcat_ring *s, uint64_t pos, size_t min,
 int writer_attach(struct shmcat_ring *r, struct shmcat_error *err);
 void writer_detach(struct shmcat_ring *r, enum shmcat_end how);
 
-/* error.c */
-int fail(struct shmcat_error *err, const char *call, int code);
-
-/* role.c */
-int role_known(enum shmcat_role role);
-int role_attach(struct shmcat_ring *r, const char *reader_name,
-    struct shmcat_error *err);
-void role_detach(struct shmcat_ring *r, enum shmcat_end how);
-
 /* object.c */
 int check_header(const struct shared *sh, uint64_t object_size);
 int init_header(struct shmcat_ring *r);
@@ -384,6 +366,12 @@ int still_published(struct shmcat_ring *r);
 int unlink_if_same(struct shmcat_ring *r);
 int force_replace(struct shmcat_ring *r, int why);
 int remove_forced(const char *name, struct shmcat_error *err);
+
+/* role.c */
+int role_known(enum shmcat_role role);
+int role_attach(struct shmcat_ring *r, const char *reader_name,
+    struct shmcat_error *err);
+void role_detach(struct shmcat_ring *r, enum shmcat_end how);
 
 /* open.c */
 int open_checked(const char *name, const struct shmcat_opts *o,

@@ -9,6 +9,8 @@
  *	meter.c     --progress and --stats
  *	filter.c    the start, stdin/stdout I/O and the finish of both filters
  *	json.c      shmcat list/status --json
+ *
+ * Who calls whom (no loops): DESIGN.md, "Architecture".
  */
 #ifndef SHMCAT_TOOL_H
 #define SHMCAT_TOOL_H
