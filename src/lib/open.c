@@ -49,7 +49,9 @@ attach_lock(struct shmcat_ring *r)
 	return lock_wait(r, LOCK_ATTACH, 0, deadline_of(ATTACH_BUSY_MS));
 }
 
-/* Open, validate and map an existing ring.  -ENOENT: there is none. */
+/* Open, validate and map an existing ring, and take our share of
+ * LOCK_ATTACH (not an observer).  0, -ENOENT (err untouched) if nothing
+ * is at the name, or the error, noted in err. */
 static int
 attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 {
@@ -140,7 +142,7 @@ build_new(struct shmcat_ring *r, const struct shmcat_opts *o, uint64_t want,
 	if (rc == 0)
 		return 0;
 	unmap_ring(r);
-	return rc == -EEXIST ? LOOK_AGAIN : rc; /* EEXIST: another built it */
+	return rc == -EEXIST ? LOOK_AGAIN : rc; /* EEXIST: another was first */
 }
 
 /* What is at the name is no ring we can use (why): with --force it is
