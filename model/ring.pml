@@ -970,9 +970,9 @@ proctype Reader(byte s)
 	od
 }
 
-/* The tap: shmcat_tap_read() in copy_tap()'s loop.  It copies, then
- * validates against reserve_end; it outputs only validated bytes, each
- * of which must be the byte it stands for. */
+/* The tap: shmcat_tap_read() (the validated copy, copy.c) in copy_tap()'s
+ * loop.  It copies, then validates against reserve_end; it outputs only
+ * validated bytes, each of which must be the byte it stands for. */
 proctype Tap()
 {
 	byte s = TAPSLOT;

@@ -1,4 +1,6 @@
-/* error.c - words for the error codes the library returns; its version. */
+/* error.c - words for the error codes the library returns; its version;
+ * an error noted for the caller. */
+#include <stdio.h>
 #include <string.h>
 
 #include "shmcat_int.h"
@@ -25,6 +27,17 @@ static const char *const messages[] = {
 
 _Static_assert(sizeof(messages) / sizeof(messages[0]) ==
     SHMCAT_ELAST - SHMCAT_EBASE, "a SHMCAT_E* code has no message");
+
+/* Note in err (if any) which call failed and how; code, for returning. */
+int
+fail(struct shmcat_error *err, const char *call, int code)
+{
+	if (err) {
+		err->code = code;
+		snprintf(err->call, sizeof(err->call), "%s", call);
+	}
+	return code;
+}
 
 const char *
 shmcat_strerror(int code)

@@ -1,7 +1,7 @@
 /*
  * inspect.c - what a ring holds and who uses it, and listing.
  *
- * Inspection maps the ring read-only (shm.c), and everything it hands
+ * Inspection maps the ring read-only (open.c), and everything it hands
  * out has been checked: any process that may write the ring may have
  * written anything, and these values end up on terminals, in key=value
  * lines and in messages.  Strings come out as [A-Za-z0-9._-] and '?',
@@ -185,7 +185,7 @@ shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx)
 		    shmcat_valid_name(de->d_name + plen))
 			rc = fn(de->d_name + plen, ctx);
 	closedir(d);
-	/* and the build files creators left when they died (shm.c) */
+	/* and the build files creators left when they died (build.c) */
 	return rc ? rc : each_abandoned(NULL, fn, ctx);
 }
 

@@ -53,6 +53,7 @@
  * Tap readers are not cursors for I3.  They copy bytes out first and then
  * re-read `reserve_end` (the writer's limit, stored and fenced before it
  * hands out space): byte p is intact iff p >= reserve_end - capacity.
+ * That is the validated copy (copy.c).
  */
 #include <errno.h>
 #include <semaphore.h>

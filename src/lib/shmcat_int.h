@@ -32,7 +32,7 @@
 #define SHMCAT_SHM_DIR "/dev/shm"
 #define SHMCAT_PREFIX "shmcat."
 #define CACHELINE 64
-#define ATTACH_BUSY_MS 1000 /* see attach_lock (shm.c) */
+#define ATTACH_BUSY_MS 1000 /* see attach_lock (open.c) */
 
 /* shmcat_open flag of the library's own: shmcat_remove's handle, which
  * needs the descriptor writable for the exclusive LOCK_ATTACH. */
@@ -221,7 +221,7 @@ struct shmcat_ring {
 	int fd;
 	uint64_t cap;
 	enum shmcat_role role; /* 0 in a forked child: every call refused */
-	int forked;	     /* inherited through fork(): see shm.c */
+	int forked;	     /* inherited through fork(): see handles.c */
 	unsigned flags;
 	int created;
 	int slot;	     /* reader slot or writer slot index, or -1 */
@@ -230,7 +230,7 @@ struct shmcat_ring {
 	uint64_t limit;	     /* writer: may write below this (floor + cap) */
 	size_t need;	     /* writer: bytes a wait for space waits for */
 	uint64_t seen_tail;  /* reader: last tail loaded */
-	int eol;	     /* tap: resynchronise at next record end */
+	int eol;	     /* tap: resynchronise at next record end (copy.c) */
 	uint64_t gen;	     /* reader: the generation it reads */
 	int gen_over;	     /* reader: that stream is over; end below */
 	uint64_t gen_end;    /* reader: the last position of that stream */
@@ -302,30 +302,22 @@ fd_above_stdio(int fd)
 	} while (0)
 
 /*
- * Who calls whom (each file uses only those listed below it; no loops):
- *
- *	bridge.c   a reader's ring bridged to a pipe      -> reader, wait
- *	inspect.c  status, list (and build files)         -> shm, ring, lock
- *	shm.c      lifecycle: open, close, remove       -> writer, reader, ring, lock, name
- *	writer.c   writer attach/detach, wait for space  -> reader, ring, wait, lock
- *	reader.c   cursors, wait for data, the tap       -> ring, wait, lock
- *	ring.c     positions, spans, commits             -> wait, lock
- *	wait.c     spin, sleep and wake on semaphores
- *	lock.c     OFD locks: liveness of every role
- *	name.c, error.c
+ * What each file does, and who calls whom (each file only files below it,
+ * no loops): DESIGN.md, "Architecture", the one drawing of it, which
+ * tests/75-library.bats checks against the objects.  Declarations below
+ * go by file, bottom up.
  */
+
+/* error.c */
+int fail(struct shmcat_error *err, const char *call, int code);
 
 /* name.c */
 int shm_object_name(const char *name, char *buf, size_t len);
 long safe_pid(int32_t pid); /* a pid read from the ring, made safe to print */
 
-/* lock.c */
-int lock_try(int fd, int byte, int exclusive);
-int lock_wait(struct shmcat_ring *r, int byte, int exclusive, int64_t until);
-void lock_release(int fd, int byte);
-int lock_held_by_other(int fd, int byte, int exclusive_probe);
-int writers_state(struct shmcat_ring *r);
-enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
+/* features.c */
+int features_check(struct shmcat_ring *r, struct shmcat_error *err);
+uint32_t features_of_mode(uint32_t mode);
 
 /* wait.c */
 int64_t now_ns(void);
@@ -340,6 +332,14 @@ void wake_readers(struct shared *sh);
 void wake_reader(struct shared *sh, int slot);
 void wake_writer(struct shared *sh);
 void wake_writer_if_room(struct shmcat_ring *r);
+
+/* lock.c */
+int lock_try(int fd, int byte, int exclusive);
+int lock_wait(struct shmcat_ring *r, int byte, int exclusive, int64_t until);
+void lock_release(int fd, int byte);
+int lock_held_by_other(int fd, int byte, int exclusive_probe);
+int writers_state(struct shmcat_ring *r);
+enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
 
 /* ring.c */
 int check_distance(uint64_t from, uint64_t to, uint64_t cap);
@@ -359,6 +359,10 @@ void writer_begin(struct shmcat_ring *r);
 size_t writer_span(struct shmcat_ring *r, void **p);
 int writer_commit(struct shmcat_ring *r, size_t n);
 
+/* copy.c */
+ssize_t copy_validated(struct shmcat_ring *r, void *buf, size_t n,
+    uint64_t *skipped);
+
 /* reader.c */
 int reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err);
 void reader_detach(struct shmcat_ring *r, enum shmcat_end how);
@@ -370,12 +374,40 @@ int reader_wait_beyond(struct shmcat_ring *s, uint64_t pos, size_t min,
 int writer_attach(struct shmcat_ring *r, struct shmcat_error *err);
 void writer_detach(struct shmcat_ring *r, enum shmcat_end how);
 
-/* features.c */
-int features_check(struct shmcat_ring *r, struct shmcat_error *err);
-uint32_t features_of_mode(uint32_t mode);
-
-/* shm.c */
+/* object.c */
 int check_header(const struct shared *sh, uint64_t object_size);
+int init_header(struct shmcat_ring *r);
+int size_allowed(off_t size);
+int round_size(size_t size, uint64_t *cap);
+int map_ring(struct shmcat_ring *r);
+void unmap_ring(struct shmcat_ring *r);
+
+/* build.c */
+long build_pid(const char *name, size_t *name_len);
 int each_abandoned(const char *ring, int (*fn)(const char *, void *), void *ctx);
+int create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err);
+int remove_build(const char *name, struct shmcat_error *err);
+
+/* handles.c */
+int handles_enter(void);
+void handles_leave(void);
+void handles_add(struct shmcat_ring *r);
+void release_handle(struct shmcat_ring *r);
+
+/* replace.c */
+int still_published(struct shmcat_ring *r);
+int unlink_if_same(struct shmcat_ring *r);
+int force_replace(struct shmcat_ring *r, int why);
+int remove_forced(const char *name, struct shmcat_error *err);
+
+/* role.c */
+int role_known(enum shmcat_role role);
+int role_attach(struct shmcat_ring *r, const char *reader_name,
+    struct shmcat_error *err);
+void role_detach(struct shmcat_ring *r, enum shmcat_end how);
+
+/* open.c */
+int open_checked(const char *name, const struct shmcat_opts *o,
+    struct shmcat_ring **ringp, struct shmcat_error *err);
 
 #endif

@@ -5,7 +5,6 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -22,18 +21,6 @@ end_progress_line(void)
 	if (progress_shown)
 		fputc('\n', stderr);
 	progress_shown = 0;
-}
-
-/* First thing in main: before anything is opened, and before anything
- * is printed (io.c). */
-void
-tool_init(const char *name, char **argv)
-{
-	occupy_stdio();
-	atexit(close_stdout);
-	progname = name;
-	argv[0] = (char *)name; /* getopt's messages start with it */
-	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
 void
