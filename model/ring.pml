@@ -13,7 +13,7 @@
  *             the commit_waiting/commit_wake handshake), either of which
  *             may die at any step (by symmetry, only writer 0 is killed),
  *             and the default reader
- *   5 LIFE    the lifecycle around the ring (issue 10): a writer that may
+ *   5 LIFE    the lifecycle around the ring: a writer that may
  *             die or end, a second writer started after it (stale-ring
  *             reuse, stream generations), the default reader (which may
  *             hang up) and a reader restarted after it, an anonymous
@@ -1086,7 +1086,7 @@ init
 #else /* CFG >= LIFE */
 
 /* ================================================================== */
-/* The lifecycle (issue 10).                                           */
+/* The lifecycle: restarts, deaths and removal around the ring.     */
 /*                                                                    */
 /* The byte-level protocol is the first half's business; here a step   */
 /* is coarser: a byte is written or delivered in one step, a reader    */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 32-lifecycle (issue 10): how a ring's life goes on when its processes
+# 32-lifecycle: how a ring's life goes on when its processes
 # come and go -- a writer restarted after a crash (stream generations),
 # dead fan-out readers (reaping), observers racing a live stream, build
 # files of creators that died, and a library that refuses calls that do

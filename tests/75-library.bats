@@ -232,7 +232,7 @@ cc_lib() {
 		-lpthread
 }
 
-# Options that cannot be misread (issue 14, item 4).
+# Options that cannot be misread: unknown flags and roles are refused.
 
 @test "options: a zero-initialised struct shmcat_opts has no role and is refused" {
 	cat >"$T/zero.c" <<'C'

@@ -237,9 +237,7 @@ stream_over(struct shmcat_ring *r)
 {
 	/* Pairs with the new writer's store of generation, made after it
 	 * filled in our stream's end record and before its first commit. */
-	if (!r->gen_over &&
-	    atomic_load_explicit(&r->sh->generation, memory_order_acquire) !=
-		r->gen)
+	if (!r->gen_over && load_acquire64(&r->sh->generation) != r->gen)
 		learn_end(r);
 	return r->gen_over;
 }
