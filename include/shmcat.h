@@ -153,7 +153,12 @@ struct shmcat_opts {
 	 * Inspection only reads, and opens any ring it may read. */
 	uid_t trust_uid;
 	gid_t trust_gid;
-	/* The directory that holds the ring; NULL: SHMCAT_DEFAULT_DIR. */
+	/* The directory that holds the ring; NULL: SHMCAT_DEFAULT_DIR.
+	 * Writers and readers refuse (-SHMCAT_EDIRMODE) any other that is
+	 * not owned by root, our effective uid or trust_uid (with
+	 * SHMCAT_O_TRUST_UID), or that others may write without the sticky
+	 * bit; every role refuses a network or FUSE filesystem
+	 * (-SHMCAT_EDIRFS).  shmcat_open(3). */
 	const char *dir;
 	/* Room to grow: must be zero (-EINVAL otherwise).  A later release
 	 * turns a word into a field whose zero means today's behaviour, so
@@ -304,7 +309,8 @@ const char *shmcat_feature_name(enum shmcat_feature_set set, unsigned bit);
 
 /* Call fn for every ring name in dir (NULL: SHMCAT_DEFAULT_DIR), then for
  * every abandoned build file (NAME~PID.NONCE: its creator died); stops
- * early if fn returns != 0. */
+ * early if fn returns != 0.  Listing and removing look in any directory
+ * but one on a network or FUSE filesystem. */
 int shmcat_list_in(const char *dir, int (*fn)(const char *name, void *ctx),
     void *ctx);
 int shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx);
