@@ -116,8 +116,8 @@ sweep_one(const char *name, void *ctx)
 	int rc;
 
 	snprintf(file, sizeof(file), SHMCAT_PREFIX "%s", name);
-	rc = unlinkat(r->dir.fd, file, 0) == 0 ? 0 : errno; /* not inside
-						LOG: it may not evaluate it */
+	/* not inside LOG: it may not evaluate its arguments */
+	rc = unlinkat(r->dir.fd, file, 0) == 0 ? 0 : errno;
 	LOG(r, "unlinkat %s: left by a creator that died: %s", file,
 	    rc == 0 ? "removed" : strerror(rc));
 	return 0;
