@@ -31,7 +31,7 @@ endif
 B = build
 LIBOBJ = $(B)/lib/error.o $(B)/lib/name.o $(B)/lib/features.o $(B)/lib/wait.o $(B)/lib/lock.o \
 	$(B)/lib/ring.o $(B)/lib/copy.o $(B)/lib/reader.o $(B)/lib/writer.o \
-	$(B)/lib/object.o $(B)/lib/build.o $(B)/lib/handles.o \
+	$(B)/lib/object.o $(B)/lib/dir.o $(B)/lib/build.o $(B)/lib/handles.o \
 	$(B)/lib/replace.o $(B)/lib/role.o $(B)/lib/open.o $(B)/lib/close.o \
 	$(B)/lib/inspect.o $(B)/lib/bridge.o
 TOOLOBJ = $(B)/tools/message.o $(B)/tools/parse.o $(B)/tools/options.o \

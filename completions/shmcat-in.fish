@@ -11,6 +11,7 @@ complete -c shmcat-in -s n -l nonblock -d 'Never wait: exit 4 if the ring is ful
 complete -c shmcat-in -s f -l force -d 'Replace a stale ring or an object that is not a ring'
 complete -c shmcat-in -l owner -x -a '(__fish_complete_users)' -d 'Also attach to rings USER owns'
 complete -c shmcat-in -l group -x -a '(__fish_complete_groups)' -d 'Also attach to rings of group GROUP'
+complete -c shmcat-in -l dir -x -a '(__fish_complete_directories)' -d 'The directory of rings'
 complete -c shmcat-in -s l -l lines -d 'Newline-terminated records; several writers'
 complete -c shmcat-in -s 0 -l null -d 'NUL-terminated records; several writers'
 complete -c shmcat-in -s k -l keep-open -d 'Leave without ending the stream'

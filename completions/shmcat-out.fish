@@ -11,6 +11,7 @@ complete -c shmcat-out -s n -l nonblock -d 'Never wait: exit 4 if the ring is em
 complete -c shmcat-out -s f -l force -d 'Replace an object that is not a ring'
 complete -c shmcat-out -l owner -x -a '(__fish_complete_users)' -d 'Also attach to rings USER owns'
 complete -c shmcat-out -l group -x -a '(__fish_complete_groups)' -d 'Also attach to rings of group GROUP'
+complete -c shmcat-out -l dir -x -a '(__fish_complete_directories)' -d 'The directory of rings'
 complete -c shmcat-out -s r -l reader -x -d 'Use the named, persistent cursor NAME'
 complete -c shmcat-out -l tap -d 'Observe without ever holding the writer back'
 complete -c shmcat-out -l new -d 'Start at new data'

@@ -5,25 +5,83 @@
 # Needs nothing from bash-completion itself.
 #
 # Ring names come from `shmcat list -k` (the first shmcat on PATH; none
-# if there is none), so the completions see what the programs see.
+# if there is none), so the completions see what the programs see; a
+# --dir on the command line is passed on to it.
 # Every name it lists is offered, an object that is not a ring as well:
 # `shmcat rm -f` and `shmcat-in -f` are how one is removed or replaced.
 # Build files (NAME~PID.NONCE) are not: no command takes those names.
 
-# Print the name of every ring `shmcat list -k` lists, one per line.  A
-# line is "name=NAME key=value...", NAME of [A-Za-z0-9._-] and not
-# starting with '.' (shmcat_valid_name); any other line is skipped.
+# Print the directory given with --dir before the word being completed
+# ("--dir D", or "--dir=D", which arrives as "--dir" "=" "D" when '='
+# breaks words), with a leading ~/ made $HOME/; nothing if none was.
+_shmcat_dir()
+{
+	local i w dir=
+
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		[[ $w == -- ]] && break
+		if [[ $w == --dir=?* ]]; then
+			dir=${w#--dir=}
+		elif [[ $w == --dir ]] && ((i + 1 < COMP_CWORD)); then
+			((i++))
+			if [[ ${COMP_WORDS[i]} == = ]] && ((i + 1 < COMP_CWORD)); then
+				((i++))
+			fi
+			dir=${COMP_WORDS[i]}
+		fi
+	done
+	[[ $dir == '~/'* ]] && dir=$HOME/${dir#'~/'}
+	printf '%s' "$dir"
+}
+
+# Print the name of every ring `shmcat list -k` lists (in the --dir of
+# the command line, if any), one per line.  A line is "name=NAME
+# key=value...", NAME of [A-Za-z0-9._-] and not starting with '.'
+# (shmcat_valid_name); any other line is skipped.
 _shmcat_rings()
 {
 	local line re='^name=([A-Za-z0-9_-][A-Za-z0-9._-]*)( [a-z_]+=|$)'
+	local dir
 
 	type -P shmcat >/dev/null 2>&1 || return 0
+	dir=$(_shmcat_dir)
 	# (A pipe: the loop runs in a subshell and leaves the user's
 	# BASH_REMATCH alone.)
-	command shmcat list -k 2>/dev/null | while IFS= read -r line; do
+	command shmcat list -k ${dir:+"--dir=$dir"} 2>/dev/null |
+	    while IFS= read -r line; do
 		[[ $line =~ $re ]] && printf '%s\n' "${BASH_REMATCH[1]}"
 	done
 	return 0
+}
+
+# Set COMPREPLY to the directories that start with $1.
+_shmcat_dirs()
+{
+	local IFS=$'\n'
+
+	COMPREPLY=($(compgen -d -- "$1"))
+	compopt -o filenames 2>/dev/null
+	return 0
+}
+
+# The argument of --dir, if that is what is being completed: 0 (done)
+# with COMPREPLY set, else 1.  "--dir=D" arrives as "--dir" "=" "D".
+_shmcat_dir_arg()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev= prev2=
+
+	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+	((COMP_CWORD > 1)) && prev2=${COMP_WORDS[COMP_CWORD - 2]}
+	if [[ $prev == --dir || ($prev == = && $prev2 == --dir) ]]; then
+		_shmcat_dirs "$cur"
+		return 0
+	fi
+	if [[ $prev == --dir && $cur == = ]]; then
+		_shmcat_dirs ''
+		return 0
+	fi
+	return 1
 }
 
 # Set COMPREPLY to the words of $1 (one per line) that start with $2.
@@ -39,11 +97,11 @@ _shmcat_offer()
 
 # Options of the filters, in the order of their man pages.
 _shmcat_in_opts='-s --size= -m --mode= -t --timeout= -n --nonblock -f --force
---owner= --group=
+--owner= --group= --dir=
 -l --lines -0 --null -k --keep-open -p --progress --stats -v --verbose
 -h --help -V --version'
 _shmcat_out_opts='-s --size= -m --mode= -t --timeout= -n --nonblock -f --force
---owner= --group=
+--owner= --group= --dir=
 -r --reader= --tap --new --hangup -p --progress --stats -v --verbose
 -h --help -V --version'
 
@@ -63,9 +121,10 @@ _shmcat_filter()
 	done
 
 	# An option's argument: SIZE, MODE, SECONDS or a reader name; a
-	# user or a group for --owner and --group.  "--size=4M" arrives as
-	# "--size" "=" "4M" when '=' breaks words.
+	# user or a group for --owner and --group, a directory for --dir.
+	# "--size=4M" arrives as "--size" "=" "4M" when '=' breaks words.
 	if ((!ddash)); then
+		_shmcat_dir_arg && return 0
 		[[ $prev == = ]] && ((COMP_CWORD > 1)) &&
 		    prev=${COMP_WORDS[COMP_CWORD - 2]}
 		case $prev in
@@ -96,6 +155,15 @@ _shmcat_filter()
 	return 0
 }
 
+# Set COMPREPLY to the options in $1 that start with $2; no space after
+# one that ends in '='.
+_shmcat_offer_opts()
+{
+	_shmcat_offer "$1" "$2"
+	[[ ${COMPREPLY[*]} == *= ]] && compopt -o nospace 2>/dev/null
+	return 0
+}
+
 # shmcat: a command, its options, then ring names.
 _shmcat_cmd()
 {
@@ -103,6 +171,10 @@ _shmcat_cmd()
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
+		--dir) # its value is the next word, or the one after "="
+			((i++))
+			[[ ${COMP_WORDS[i]} == = ]] && ((i++))
+			;;
 		-*) ;;
 		*)
 			cmd=${COMP_WORDS[i]}
@@ -111,27 +183,28 @@ _shmcat_cmd()
 		esac
 	done
 
+	_shmcat_dir_arg && return 0
 	case $cmd in
 	'')
 		if [[ $cur == -* ]]; then
-			_shmcat_offer $'-h\n--help\n-V\n--version' "$cur"
+			_shmcat_offer_opts $'-h\n--help\n-V\n--version\n--dir=' "$cur"
 		else
 			_shmcat_offer $'list\nls\nstatus\nstat\nrm' "$cur"
 		fi
 		;;
 	list | ls)
-		_shmcat_offer $'-j\n--json\n-k\n--kv' "$cur"
+		_shmcat_offer_opts $'-j\n--json\n-k\n--kv\n--dir=' "$cur"
 		;;
 	status | stat)
 		if [[ $cur == -* ]]; then
-			_shmcat_offer $'-j\n--json\n-k\n--kv' "$cur"
+			_shmcat_offer_opts $'-j\n--json\n-k\n--kv\n--dir=' "$cur"
 		else
 			_shmcat_offer "$(_shmcat_rings)" "$cur"
 		fi
 		;;
 	rm)
 		if [[ $cur == -* ]]; then
-			_shmcat_offer $'-f\n--force' "$cur"
+			_shmcat_offer_opts $'-f\n--force\n--dir=' "$cur"
 		else
 			_shmcat_offer "$(_shmcat_rings)" "$cur"
 		fi

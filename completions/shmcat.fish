@@ -16,4 +16,5 @@ complete -c shmcat -n "not __fish_seen_subcommand_from $__shmcat_cmds" -a rm -d 
 complete -c shmcat -n '__fish_seen_subcommand_from list ls status stat' -s j -l json -d 'One JSON document'
 complete -c shmcat -n '__fish_seen_subcommand_from list ls status stat' -s k -l kv -d 'key=value lines'
 complete -c shmcat -n '__fish_seen_subcommand_from rm' -s f -l force -d 'Also remove what is not a valid ring (never one in use)'
+complete -c shmcat -l dir -x -a '(__fish_complete_directories)' -d 'The directory of rings'
 complete -c shmcat -n '__fish_seen_subcommand_from status stat rm' -a '(__shmcat_rings)' -d 'Ring'

@@ -1,8 +1,9 @@
 /*
  * shmcat.h - a byte stream through a named POSIX shared-memory ring.
  *
- * One process writes, one or more read; the ring lives in /dev/shm as
- * "shmcat.<name>" and outlives both sides until the stream is finished.
+ * One process writes, one or more read; the ring lives in a directory
+ * (/dev/shm unless shmcat_opts.dir names another) as "shmcat.<name>" and
+ * outlives both sides until the stream is finished.
  * The shared layout and protocol are described in shmcat(7).
  *
  * Every function returns 0 (or a count) on success and a negative error
@@ -96,6 +97,8 @@ enum {
 	SHMCAT_EFORKED,    /* the handle belongs to the process that forked us */
 	SHMCAT_EOWNER,     /* ring owned by a user we do not trust */
 	SHMCAT_EFEATURE,   /* the ring needs a feature we lack (see err) */
+	SHMCAT_EDIRMODE,   /* the directory is open to users we do not trust */
+	SHMCAT_EDIRFS,     /* the directory is on a network or FUSE filesystem */
 	SHMCAT_ELAST
 };
 
@@ -150,7 +153,12 @@ struct shmcat_opts {
 	 * Inspection only reads, and opens any ring it may read. */
 	uid_t trust_uid;
 	gid_t trust_gid;
-	/* The directory that holds the ring; NULL: SHMCAT_DEFAULT_DIR. */
+	/* The directory that holds the ring; NULL: SHMCAT_DEFAULT_DIR.
+	 * Writers and readers refuse (-SHMCAT_EDIRMODE) any other that is
+	 * not owned by root, our effective uid or trust_uid (with
+	 * SHMCAT_O_TRUST_UID), or that others may write without the sticky
+	 * bit; every role refuses a network or FUSE filesystem
+	 * (-SHMCAT_EDIRFS).  shmcat_open(3). */
 	const char *dir;
 	/* Room to grow: must be zero (-EINVAL otherwise).  A later release
 	 * turns a word into a field whose zero means today's behaviour, so
@@ -169,15 +177,19 @@ enum shmcat_feature_set {
  * every byte of it, reserved words included (with zeros). */
 struct shmcat_error {
 	int code;	  /* same as the return value */
-	char call[32];	  /* the call that failed: "shm_open", "mmap", ... */
+	char call[32];	  /* the call that failed: "openat", "mmap", ... */
 	long pid;	  /* the process holding a busy role, or 0 */
 	uint64_t bytes;	  /* unread bytes, for SHMCAT_ESTALE */
-	uid_t uid;	  /* the ring's owner, for SHMCAT_EOWNER */
-	gid_t gid;	  /* and its group */
+	uid_t uid;	  /* the ring's owner, for SHMCAT_EOWNER; the */
+	gid_t gid;	  /* directory's, for SHMCAT_EDIRMODE; and its group */
 	/* SHMCAT_EFEATURE: the first feature bit we lack, and its word. */
 	enum shmcat_feature_set feature_set;
 	unsigned feature_bit;
-	uint64_t reserved[6];
+	/* SHMCAT_EDIRMODE: the directory's mode (type and permission bits);
+	 * SHMCAT_EDIRFS: its filesystem's magic number (statfs(2) f_type). */
+	uint32_t dir_mode;
+	uint32_t fs_type;
+	uint64_t reserved[5];
 };
 
 struct shmcat_ring;
@@ -187,7 +199,7 @@ int shmcat_open(const char *name, const struct shmcat_opts *opts,
 int shmcat_close(struct shmcat_ring *r, enum shmcat_end how);
 
 size_t shmcat_capacity(const struct shmcat_ring *r);
-/* Bytes of the object in /dev/shm: header plus capacity. */
+/* Bytes of the ring's file: header plus capacity. */
 uint64_t shmcat_object_size(const struct shmcat_ring *r);
 const char *shmcat_name(const struct shmcat_ring *r);
 int shmcat_created(const struct shmcat_ring *r); /* 1 if this handle created it */
@@ -297,7 +309,8 @@ const char *shmcat_feature_name(enum shmcat_feature_set set, unsigned bit);
 
 /* Call fn for every ring name in dir (NULL: SHMCAT_DEFAULT_DIR), then for
  * every abandoned build file (NAME~PID.NONCE: its creator died); stops
- * early if fn returns != 0. */
+ * early if fn returns != 0.  Listing and removing look in any directory
+ * but one on a network or FUSE filesystem. */
 int shmcat_list_in(const char *dir, int (*fn)(const char *name, void *ctx),
     void *ctx);
 int shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx);

@@ -305,7 +305,7 @@ C
 
 	dead_build "$R"
 	run -0 --separate-stderr tmo "$SHMCAT_IN" -v "$R" <<<"x"
-	assert_stderr "shm_unlink /shmcat.$BUILD: left by a creator that died"
+	assert_stderr "unlinkat shmcat.$BUILD: left by a creator that died"
 	[[ ! -e $SHMDIR/shmcat.$BUILD ]] || _fail "create did not sweep the build file"
 	run -0 tmo "$SHMCAT_OUT" "$R"
 	assert_no_ring "$R"
@@ -793,18 +793,18 @@ assert_no_leave_wait() {
 
 # --force and rm -f judge the object at the name, then remove it; a ring
 # published at the name in between (by another --force) must survive.
-# strace delays the remover's unlink(2) or rename(2) to hold the window
+# strace delays the remover's unlinkat(2) or renameat(2) to hold the window
 # open (it is a few system calls wide otherwise); meanwhile a writer
 # replaces the bad object with a ring and streams into it.
 
 @test "rm -f never removes a ring published at the name after it judged the old object" {
 	need strace
 	head -c 20000 /dev/urandom >"$SHMDIR/shmcat.$R" # not a ring
-	spawn env ASAN_OPTIONS=detect_leaks=0 strace -f -o "$T/rm.st" -e trace=unlink \
-		-e inject=unlink:delay_enter=500000:when=1 \
+	spawn env ASAN_OPTIONS=detect_leaks=0 strace -f -o "$T/rm.st" -e trace=unlinkat \
+		-e inject=unlinkat:delay_enter=500000:when=1 \
 		"$SHMCAT" rm -f "$R"
 	local rm=$BG_PID
-	wait_until grep -qs unlink "$T/rm.st"
+	wait_until grep -qs unlinkat "$T/rm.st"
 	feed_open
 	spawn "$SHMCAT_IN" -f -s 8K "$R" <"$FEED" 2>"$T/in.err"
 	local wp=$BG_PID
@@ -824,13 +824,13 @@ assert_no_leave_wait() {
 	mkfifo "$SHMDIR/shmcat.$R" # not a ring
 	mkfifo "$T/a.fifo"
 	exec 8<>"$T/a.fifo"
-	# A: judges the FIFO; its removal (a rename(2) aside) is delayed.
+	# A: judges the FIFO; its removal (a renameat(2) aside) is delayed.
 	spawn env ASAN_OPTIONS=detect_leaks=0 strace -f -o "$T/a.st" \
-		-e trace=rename,renameat2,unlink,link \
-		-e inject=rename:delay_enter=1500000:when=1 \
+		-e trace=renameat,renameat2,unlinkat,linkat \
+		-e inject=renameat:delay_enter=1500000:when=1 \
 		"$SHMCAT_IN" -f -s 8K "$R" <"$T/a.fifo" 8>&-
 	local ap=$BG_PID
-	wait_until grep -qs 'rename(' "$T/a.st"
+	wait_until grep -qs 'renameat(' "$T/a.st"
 	# B: replaces the FIFO with a ring and streams into it.
 	feed_open
 	spawn "$SHMCAT_IN" -f -s 8K "$R" <"$FEED" 8>&- 2>"$T/b.err"

@@ -12,13 +12,13 @@ load test_helper
 
 COMP=$REPO/completions
 
-IN_OPTS='--size --mode --timeout --nonblock --force --owner --group --lines
---null --keep-open --progress --stats --verbose --help --version'
-OUT_OPTS='--size --mode --timeout --nonblock --force --owner --group --reader
---tap --new --hangup --progress --stats --verbose --help --version'
+IN_OPTS='--size --mode --timeout --nonblock --force --owner --group --dir
+--lines --null --keep-open --progress --stats --verbose --help --version'
+OUT_OPTS='--size --mode --timeout --nonblock --force --owner --group --dir
+--reader --tap --new --hangup --progress --stats --verbose --help --version'
 COMMANDS='list ls status stat rm'
 # The options of shmcat list and status (shmcat --help, shmcat(1)).
-SHOW_OPTS='-j --json -k --kv'
+SHOW_OPTS='-j --json -k --kv --dir'
 
 setup_file() { shmcat_setup_file; }
 
@@ -75,6 +75,17 @@ make_rings() {
 	assert_match "$output" "name=$R-c state=invalid " "object c"
 	assert_match "$output" "name=$R-d~999999999 state=abandoned" "build file d"
 	RINGS="$R-a $R-b $R-c"
+}
+
+# make_dir_rings: ring $R-in in a directory of its own, $D, and ring
+# $R-a in /dev/shm: what the completions offer with --dir D, and without.
+make_dir_rings() {
+	D=$T/rings
+	mkdir -m 0700 "$D"
+	run -0 --separate-stderr tmo "$SHMCAT_IN" --dir "$D" -s 4K "$R-in" </dev/null
+	run -0 --separate-stderr tmo "$SHMCAT_IN" -s 4K "$R-a" </dev/null
+	expect_left "$R-a"
+	[[ -f $D/shmcat.$R-in ]] || _fail "no ring $R-in in $D"
 }
 
 # fake_shmcat: a shmcat first on PATH whose `list -k` also prints lines
@@ -190,9 +201,9 @@ bash_complete() {
 		assert_match "$output" "(^|[ ,])$o([ ,=]|$)" "$o in shmcat --help"
 	done
 	run -0 bash_complete shmcat list -
-	same_set "shmcat list -" "$SHOW_OPTS" "$output"
+	same_set "shmcat list -" "$SHOW_OPTS" "${output//=/}"
 	run -0 bash_complete shmcat status -
-	same_set "shmcat status -" "$SHOW_OPTS" "$output"
+	same_set "shmcat status -" "$SHOW_OPTS" "${output//=/}"
 }
 
 @test "bash: ring names come from shmcat list" {
@@ -203,6 +214,32 @@ bash_complete() {
 		same_set "$cmd $R" "$RINGS" "$output"
 		assert_equal "$stderr" "" "stderr of $cmd $R"
 	done
+}
+
+@test "bash: --dir is passed on to shmcat list: that directory's rings are offered" {
+	make_dir_rings
+	local cmd
+	for cmd in "shmcat-in --dir $D" "shmcat-out --dir = $D" "shmcat-out --dir=$D" \
+	    "shmcat --dir $D status" "shmcat rm --dir $D" "shmcat status --dir = $D -k"; do
+		run -0 --separate-stderr bash_complete $cmd "$R"
+		same_set "$cmd $R" "$R-in" "$output"
+		assert_equal "$stderr" "" "stderr of $cmd $R"
+	done
+	run -0 bash_complete shmcat-out "$R"
+	same_set "shmcat-out $R (no --dir)" "$R-a" "$output"
+}
+
+@test "bash: --dir offers directories, and shmcat's command comes after its value" {
+	mkdir "$T/dir-one" "$T/dir-two"
+	: >"$T/dir-file"
+	local cmd
+	for cmd in "shmcat-in --dir" "shmcat-out --dir =" "shmcat --dir" "shmcat rm --dir"; do
+		run -0 bash_complete $cmd "$T/dir-"
+		same_set "$cmd $T/dir-" "$T/dir-one $T/dir-two" "$output"
+	done
+	# "list" after --dir's value is the command, not the value
+	run -0 bash_complete shmcat --dir "$T" list -
+	same_set "shmcat --dir $T list -" "$SHOW_OPTS" "${output//=/}"
 }
 
 @test "bash: no ring name after an option that takes a value" {
@@ -341,6 +378,19 @@ EOF
 	done
 }
 
+@test "zsh: --dir is passed on to shmcat list: that directory's rings are offered" {
+	need zsh
+	make_dir_rings
+	local cmd
+	for cmd in "shmcat-in --dir $D" "shmcat-out --dir=$D" "shmcat status --dir $D" \
+	    "shmcat --dir=$D rm"; do
+		run -0 zsh_complete "$cmd $R"
+		same_set "$cmd $R" "$R-in" "$output"
+	done
+	run -0 zsh_complete "shmcat-out $R"
+	same_set "shmcat-out $R (no --dir)" "$R-a" "$output"
+}
+
 @test "zsh: without shmcat on PATH, no ring names" {
 	need zsh
 	make_rings
@@ -421,6 +471,25 @@ fish_complete() {
 	same_set "shmcat status $R" "$RINGS" "$output"
 }
 
+@test "fish: --dir is passed on to shmcat list: that directory's rings are offered" {
+	need fish
+	make_dir_rings
+	run -0 --separate-stderr fish_complete shmcat-in.fish "shmcat-in --dir $D $R"
+	same_set "shmcat-in --dir $D $R" "$R-in" "$output"
+	assert_equal "$stderr" "" "stderr"
+	run -0 fish_complete shmcat-out.fish "shmcat-out --dir=$D $R"
+	same_set "shmcat-out --dir=$D $R" "$R-in" "$output"
+	run -0 fish_complete shmcat.fish "shmcat --dir $D status $R"
+	same_set "shmcat --dir $D status $R" "$R-in" "$output"
+	run -0 fish_complete shmcat.fish "shmcat rm --dir $D $R"
+	same_set "shmcat rm --dir $D $R" "$R-in" "$output"
+	run -0 fish_complete shmcat-out.fish "shmcat-out $R"
+	same_set "shmcat-out $R (no --dir)" "$R-a" "$output"
+	mkdir "$T/dir-one"
+	run -0 fish_complete shmcat-in.fish "shmcat-in --dir $T/dir-"
+	same_set "shmcat-in --dir $T/dir-" "$T/dir-one/" "$output"
+}
+
 @test "fish: without shmcat on PATH, no ring names and no complaint" {
 	need fish
 	make_rings
@@ -452,7 +521,7 @@ fish_complete() {
 @test "fish: shmcat rm - offers -f, not list's -k" {
 	need fish
 	run -0 fish_complete shmcat.fish 'shmcat rm -'
-	same_set "shmcat rm -" "-f --force" "$output"
+	same_set "shmcat rm -" "-f --force --dir" "$output"
 }
 
 @test "fish and zsh describe rm -f as --help does: never a ring in use" {

@@ -327,7 +327,7 @@ main(int argc, char **argv)
 	}
 	if (argc < 3 || argc > 4)
 		usage("wrong number of arguments");
-	snprintf(path, sizeof(path), SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s",
+	snprintf(path, sizeof(path), SHMCAT_DEFAULT_DIR "/" SHMCAT_PREFIX "%s",
 	    argv[1]);
 	if ((fd = open(path, O_RDWR)) < 0 || fstat(fd, &st) != 0) {
 		fprintf(stderr, "hostile: %s: %s\n", path, strerror(errno));

@@ -3,7 +3,7 @@
  * that swaps a ring's name for a FIFO, at the worst moment, from inside
  * the process under test so that the moment is exact.
  *
- *	SWAPSHIM_WHEN=before	just before shm_open() of an existing ring:
+ *	SWAPSHIM_WHEN=before	just before openat() of an existing ring:
  *				the name was a file when it was looked at,
  *				and is a FIFO when it is opened
  *	SWAPSHIM_WHEN=truncate	not a swap: the object is truncated to 0
@@ -11,8 +11,8 @@
  *				owner may do while we read it
  *
  * The ring itself moves to NAME-aside (the test removes both).  Only the
- * first shm_open of the ring SWAPSHIM_RING is touched: never another
- * ring that shmcat list meets.
+ * first openat of the ring SWAPSHIM_RING is touched: never another ring
+ * that shmcat list meets.
  *
  * Build: cc -shared -fPIC -o swapshim.so swapshim.c -ldl
  */
@@ -28,38 +28,46 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-static char opened[256]; /* the path of the ring shm_open opened */
+static int opened_dir = -1; /* the ring the library opened: its */
+static char opened[256];    /* directory and name */
 static int opened_fd = -1;
 
 static void
-swap(const char *name)
+swap(int dirfd, const char *name)
 {
-	char path[256], aside[272];
+	char aside[272];
 
-	snprintf(path, sizeof(path), "/dev/shm%s", name);
-	snprintf(aside, sizeof(aside), "%s-aside", path);
-	if (rename(path, aside) == 0)
-		mkfifo(path, 0600);
+	snprintf(aside, sizeof(aside), "%s-aside", name);
+	if (renameat(dirfd, name, dirfd, aside) == 0)
+		mkfifoat(dirfd, name, 0600);
 }
 
 int
-shm_open(const char *name, int oflag, mode_t mode)
+openat(int dirfd, const char *name, int oflag, ...)
 {
-	static int (*real)(const char *, int, mode_t);
+	static int (*real)(int, const char *, int, ...);
 	static int done;
 	const char *when = getenv("SWAPSHIM_WHEN");
 	const char *ring = getenv("SWAPSHIM_RING");
+	mode_t mode = 0;
+	va_list ap;
 	int fd, mine = !done && when && ring && !(oflag & O_CREAT) &&
-	    strncmp(name, "/shmcat.", 8) == 0 && strcmp(name + 8, ring) == 0;
+	    strncmp(name, "shmcat.", 7) == 0 && strcmp(name + 7, ring) == 0;
 
+	if (oflag & O_CREAT) {
+		va_start(ap, oflag);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
 	if (!real)
-		real = (int (*)(const char *, int, mode_t))dlsym(RTLD_NEXT,
-		    "shm_open");
+		real = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT,
+		    "openat");
 	if (mine && strcmp(when, "before") == 0)
-		swap(name), done = 1;
-	fd = real(name, oflag, mode);
+		swap(dirfd, name), done = 1;
+	fd = real(dirfd, name, oflag, mode);
 	if (mine && strcmp(when, "truncate") == 0) {
-		snprintf(opened, sizeof(opened), "/dev/shm%s", name);
+		snprintf(opened, sizeof(opened), "%s", name);
+		opened_dir = dirfd;
 		opened_fd = fd;
 		done = 1;
 	}
@@ -71,6 +79,7 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	static void *(*real)(void *, size_t, int, int, int, off_t);
 	void *p;
+	int wfd;
 
 	if (!real)
 		real = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(
@@ -78,7 +87,11 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	p = real(addr, len, prot, flags, fd, off);
 	if (fd >= 0 && fd == opened_fd && p != MAP_FAILED) {
 		opened_fd = -1;
-		truncate(opened, 0);
+		wfd = openat(opened_dir, opened, O_WRONLY);
+		if (wfd >= 0) {
+			ftruncate(wfd, 0);
+			close(wfd);
+		}
 	}
 	return p;
 }

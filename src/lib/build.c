@@ -3,8 +3,8 @@
  *
  * A new ring is built under a private name ("shmcat.<name>~<pid>.<nonce>",
  * which no valid ring name can collide with), sized, backed with
- * posix_fallocate (so a full /dev/shm fails here, not as SIGBUS later),
- * initialised, and only then published with link(2).  link fails with
+ * posix_fallocate (so a full filesystem fails here, not as SIGBUS later),
+ * initialised, and only then published with linkat(2), which fails with
  * EEXIST if someone else published first, so two sides starting at once
  * never both initialise, and nobody ever sees a half-built header.
  *
@@ -55,22 +55,20 @@ build_pid(const char *name, size_t *name_len)
 	return pid;
 }
 
-/* 1 if the build file (a name under /dev/shm) was left by a creator that
- * died: nobody holds its lock, and its pid is gone or it is older than
- * BUILD_GRACE_S.  A creator locks it right after making it; the pid (or,
- * where the pid is another namespace's, the age) covers the moment in
- * between. */
+/* 1 if the build file (a name in the directory dirfd) was left by a
+ * creator that died: nobody holds its lock, and its pid is gone or it is
+ * older than BUILD_GRACE_S.  A creator locks it right after making it;
+ * the pid (or, where the pid is another namespace's, the age) covers the
+ * moment in between. */
 #define BUILD_GRACE_S 10
 static int
-build_abandoned(const char *file, long pid)
+build_abandoned(int dirfd, const char *file, long pid)
 {
-	char obj[SHMCAT_NAME_MAX + 64];
 	struct stat st;
 	int fd, rc, old;
 
-	snprintf(obj, sizeof(obj), "/%s", file);
-	fd = fd_above_stdio(shm_open(obj, O_RDWR | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK, 0));
+	fd = fd_above_stdio(openat(dirfd, file, O_RDWR | O_CLOEXEC |
+	    O_NOFOLLOW | O_NONBLOCK));
 	if (fd < 0)
 		return 0;
 	old = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -81,10 +79,11 @@ build_abandoned(const char *file, long pid)
 	return rc;
 }
 
-/* Call fn for each abandoned build file, with its name (NAME~PID.NONCE).  With
- * ring set, only those of that ring. */
+/* Call fn for each abandoned build file in dirfd, with its name
+ * (NAME~PID.NONCE).  With ring set, only those of that ring. */
 int
-each_abandoned(const char *ring, int (*fn)(const char *, void *), void *ctx)
+each_abandoned(int dirfd, const char *ring, int (*fn)(const char *, void *),
+    void *ctx)
 {
 	const size_t plen = strlen(SHMCAT_PREFIX);
 	struct dirent *de;
@@ -93,7 +92,7 @@ each_abandoned(const char *ring, int (*fn)(const char *, void *), void *ctx)
 	DIR *d;
 	int rc = 0;
 
-	if ((d = opendir(SHMCAT_SHM_DIR)) == NULL)
+	if ((d = dir_stream(dirfd)) == NULL)
 		return -errno;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, SHMCAT_PREFIX, plen) != 0 ||
@@ -102,7 +101,7 @@ each_abandoned(const char *ring, int (*fn)(const char *, void *), void *ctx)
 		if (ring && (strlen(ring) != len ||
 		    strncmp(ring, de->d_name + plen, len) != 0))
 			continue;
-		if (build_abandoned(de->d_name, pid))
+		if (build_abandoned(dirfd, de->d_name, pid))
 			rc = fn(de->d_name + plen, ctx);
 	}
 	closedir(d);
@@ -113,14 +112,37 @@ static int
 sweep_one(const char *name, void *ctx)
 {
 	struct shmcat_ring *r = ctx;
-	char obj[SHMCAT_NAME_MAX + 64];
+	char file[SHMCAT_NAME_MAX + 64];
 	int rc;
 
-	snprintf(obj, sizeof(obj), "/" SHMCAT_PREFIX "%s", name);
-	rc = shm_unlink(obj) == 0 ? 0 : errno; /* not inside LOG: it may
-						  not evaluate its arguments */
-	LOG(r, "shm_unlink %s: left by a creator that died: %s", obj,
+	snprintf(file, sizeof(file), SHMCAT_PREFIX "%s", name);
+	/* not inside LOG: it may not evaluate its arguments */
+	rc = unlinkat(r->dir.fd, file, 0) == 0 ? 0 : errno;
+	LOG(r, "unlinkat %s: left by a creator that died: %s", file,
 	    rc == 0 ? "removed" : strerror(rc));
+	return 0;
+}
+
+/* Size the new object and back it with memory (or fail here rather than
+ * with SIGBUS later), map it and fill in its header. */
+static int
+build_object(struct shmcat_ring *r, struct shmcat_error *err)
+{
+	off_t size = r->hdr + r->cap;
+	int rc;
+
+	if ((rc = size_allowed(size)) != 0)
+		return fail(err, "ftruncate", rc);
+	if (ftruncate(r->fd, size) != 0)
+		return fail(err, "ftruncate", -errno);
+	LOG(r, "ftruncate %lld", (long long)size);
+	if ((rc = posix_fallocate(r->fd, 0, size)) != 0)
+		return fail(err, "posix_fallocate", -rc);
+	LOG(r, "posix_fallocate %lld: backed", (long long)size);
+	if ((rc = map_ring(r)) != 0)
+		return fail(err, "mmap", rc);
+	if ((rc = init_header(r)) != 0)
+		return fail(err, "sem_init", rc);
 	return 0;
 }
 
@@ -129,21 +151,22 @@ sweep_one(const char *name, void *ctx)
 int
 create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err)
 {
-	char tmp[SHMCAT_NAME_MAX + 64], path[SHMCAT_PATH_MAX + 64];
-	char final[SHMCAT_PATH_MAX];
-	off_t size = SHMCAT_HDR_SIZE + r->cap;
+	char tmp[SHMCAT_NAME_MAX + 64], final[SHMCAT_NAME_MAX + 16];
 	int rc;
 
 	/* The pid alone is not unique: in containers every side may be
 	 * pid 1, and a creator killed here leaves its name behind.  The
 	 * nonce makes each try a new name; EEXIST just means try again. */
-	snprintf(tmp, sizeof(tmp), "/" SHMCAT_PREFIX "%s~%ld.%lx", r->name,
+	snprintf(tmp, sizeof(tmp), SHMCAT_PREFIX "%s~%ld.%lx", r->name,
 	    (long)getpid(), (unsigned long)now_ns());
-	r->fd = shm_open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	LOG(r, "shm_open %s O_CREAT|O_EXCL mode %04o: %s", tmp,
+	r->page = r->dir.page;
+	r->hdr = header_size_for(r->page);
+	r->fd = openat(r->dir.fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, mode);
+	LOG(r, "openat %s/%s O_CREAT|O_EXCL mode %04o: %s", r->dir.path, tmp,
 	    (unsigned)mode, r->fd < 0 ? strerror(errno) : "ok");
 	if (r->fd < 0)
-		return fail(err, "shm_open", -errno);
+		return fail(err, "openat", -errno);
 	if ((r->fd = fd_above_stdio(r->fd)) < 0) {
 		rc = fail(err, "fcntl", -errno);
 		goto out;
@@ -153,56 +176,35 @@ create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err)
 		fail(err, "fcntl", rc);
 		goto out;
 	}
-	each_abandoned(r->name, sweep_one, r);
-	if ((rc = size_allowed(size)) != 0) {
-		fail(err, "ftruncate", rc);
+	each_abandoned(r->dir.fd, r->name, sweep_one, r);
+	if ((rc = build_object(r, err)) != 0)
 		goto out;
-	}
-	if (ftruncate(r->fd, size) != 0) {
-		rc = fail(err, "ftruncate", -errno);
-		goto out;
-	}
-	LOG(r, "ftruncate %lld", (long long)size);
-	if ((rc = posix_fallocate(r->fd, 0, size)) != 0) {
-		rc = fail(err, "posix_fallocate", -rc);
-		goto out;
-	}
-	LOG(r, "posix_fallocate %lld: backed", (long long)size);
-	if ((rc = map_ring(r)) != 0) {
-		fail(err, "mmap", rc);
-		goto out;
-	}
-	if ((rc = init_header(r)) != 0) {
-		fail(err, "sem_init", rc);
-		goto out;
-	}
-	shmcat_path(r->name, final, sizeof(final));
-	snprintf(path, sizeof(path), SHMCAT_SHM_DIR "%s", tmp);
-	rc = link(path, final) == 0 ? 0 : -errno;
-	LOG(r, "link %s -> %s: %s", path, final, rc ? strerror(-rc) : "published");
+	ring_file(r->name, final, sizeof(final));
+	rc = linkat(r->dir.fd, tmp, r->dir.fd, final, 0) == 0 ? 0 : -errno;
+	LOG(r, "linkat %s -> %s: %s", tmp, final,
+	    rc ? strerror(-rc) : "published");
 	if (rc != 0 && rc != -EEXIST)
-		fail(err, "link", rc);
+		fail(err, "linkat", rc);
 	r->created = rc == 0;
 out:
-	shm_unlink(tmp);
+	unlinkat(r->dir.fd, tmp, 0);
 	return rc;
 }
 
-/* Remove an abandoned build file NAME~PID.NONCE (see the top of this
- * file). */
+/* Remove an abandoned build file NAME~PID.NONCE from dirfd (see the top
+ * of this file). */
 int
-remove_build(const char *name, struct shmcat_error *err)
+remove_build(int dirfd, const char *name, struct shmcat_error *err)
 {
 	char file[SHMCAT_NAME_MAX + 64];
 	long pid = build_pid(name, NULL);
 	struct stat st;
 
-	snprintf(file, sizeof(file), SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s", name);
-	if (lstat(file, &st) != 0) /* ("no such ring", not "in use") */
-		return fail(err, "shm_open", -errno);
 	snprintf(file, sizeof(file), SHMCAT_PREFIX "%s", name);
-	if (!build_abandoned(file, pid))
+	/* ("no such ring", not "in use") */
+	if (fstatat(dirfd, file, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return fail(err, "open", -errno);
+	if (!build_abandoned(dirfd, file, pid))
 		return fail(err, "remove", -SHMCAT_EBUSY);
-	snprintf(file, sizeof(file), "/" SHMCAT_PREFIX "%s", name);
-	return shm_unlink(file) == 0 ? 0 : fail(err, "shm_unlink", -errno);
+	return unlinkat(dirfd, file, 0) == 0 ? 0 : fail(err, "unlinkat", -errno);
 }

@@ -103,22 +103,22 @@ shmcat_close(struct shmcat_ring *r, enum shmcat_end how)
 	return 0;
 }
 
-int
-shmcat_remove(const char *name, int force, struct shmcat_error *err)
+/* shmcat_remove_in, in the directory d has open. */
+static int
+remove_in(const struct ring_dir *d, const char *name, int force,
+    struct shmcat_error *err)
 {
 	struct shmcat_opts o = {.role = SHMCAT_INSPECT, .flags = O_REMOVING};
 	struct shmcat_ring *r;
 	int rc;
 
-	if (err)
-		memset(err, 0, sizeof(*err));
 	if (name && build_pid(name, NULL) > 0)
-		return remove_build(name, err);
-	rc = open_checked(name, &o, &r, err);
+		return remove_build(d->fd, name, err);
+	rc = open_checked(name, &o, d, &r, err);
 	if (rc != 0) {
 		if (!force || rc == -EINVAL || rc == -ENOENT)
 			return rc;
-		return remove_forced(name, err);
+		return remove_forced(d->fd, name, err);
 	}
 	lock_release(r->fd, LOCK_ATTACH);
 	if (lock_try(r->fd, LOCK_ATTACH, 1) != 0) {
@@ -129,14 +129,28 @@ shmcat_remove(const char *name, int force, struct shmcat_error *err)
 	}
 	rc = unlink_if_same(r);
 	release_handle(r);
-	return rc < 0 ? fail(err, "shm_unlink", rc) : 0;
+	return rc < 0 ? fail(err, "unlinkat", rc) : 0;
 }
 
 int
 shmcat_remove_in(const char *dir, const char *name, int force,
     struct shmcat_error *err)
 {
-	if (dir && strcmp(dir, SHMCAT_DEFAULT_DIR) != 0)
-		return -EOPNOTSUPP; /* other directories: not yet */
-	return shmcat_remove(name, force, err);
+	struct shmcat_opts o = {.role = SHMCAT_INSPECT};
+	struct ring_dir d;
+	int rc;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if ((rc = dir_open(&d, dir, &o, err)) != 0)
+		return rc;
+	rc = remove_in(&d, name, force, err);
+	dir_close(&d);
+	return rc;
+}
+
+int
+shmcat_remove(const char *name, int force, struct shmcat_error *err)
+{
+	return shmcat_remove_in(NULL, name, force, err);
 }

@@ -23,6 +23,8 @@ static const char *const messages[] = {
 	[SHMCAT_EFORKED - SHMCAT_EBASE] = "handle belongs to the parent process",
 	[SHMCAT_EOWNER - SHMCAT_EBASE] = "ring is owned by another user",
 	[SHMCAT_EFEATURE - SHMCAT_EBASE] = "ring uses a feature this version lacks",
+	[SHMCAT_EDIRMODE - SHMCAT_EBASE] = "directory may be changed by users not trusted",
+	[SHMCAT_EDIRFS - SHMCAT_EBASE] = "directory is on a network or FUSE filesystem",
 };
 
 _Static_assert(sizeof(messages) / sizeof(messages[0]) ==

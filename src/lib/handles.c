@@ -9,7 +9,8 @@
  * process's list of handles, unmaps and closes them in the child (the
  * locks stay with the parent's references) and takes their role away;
  * every later call on them returns -SHMCAT_EFORKED and shmcat_close
- * only frees the child's copy.
+ * only frees the child's copy.  The directory's descriptor goes too: it
+ * is the parent's handle's, and the child has nothing to look up.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ handles_child(void)
 	 * locks to die with the parent. */
 	for (r = handles; r != NULL; r = r->next) {
 		unmap_ring(r); /* our references only: the locks stay */
+		dir_close(&r->dir);
 		r->role = 0;
 		r->forked = 1;
 	}
@@ -100,6 +102,7 @@ release_handle(struct shmcat_ring *r)
 	if (r->next)
 		r->next->prev = r->prev;
 	unmap_ring(r);
+	dir_close(&r->dir);
 	pthread_mutex_unlock(&handles_lock);
 	free(r);
 }

@@ -115,7 +115,7 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 	ev = atomic_load(&sh->writer_events);
 	memset(st, 0, sizeof(*st));
 	st->capacity = r->cap;
-	st->object_size = SHMCAT_HDR_SIZE + r->cap;
+	st->object_size = r->hdr + r->cap;
 	/* cursors before tail: see observe_positions */
 	if ((rc = observe_positions(r, &p)) != 0)
 		return rc;
@@ -136,9 +136,9 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 	st->feat_compat = atomic_load(&sh->feat_compat);
 	st->feat_ro_compat = atomic_load(&sh->feat_ro_compat);
 	st->feat_incompat = atomic_load(&sh->feat_incompat);
-	st->dir = SHMCAT_DEFAULT_DIR;
-	st->fs = "tmpfs";
-	st->page_size = SHMCAT_PAGE;
+	st->dir = r->dir.path;
+	st->fs = r->dir.fs;
+	st->page_size = r->page;
 	r->nstatus = 0;
 	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
 		if (p.kind[i] == SLOT_FREE)
@@ -168,32 +168,48 @@ shmcat_reader_status(struct shmcat_ring *r, int i,
 	return 0;
 }
 
-int
-shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx)
+/* Call fn for each ring name in the open directory d. */
+static int
+each_ring(const struct ring_dir *d, int (*fn)(const char *name, void *ctx),
+    void *ctx)
 {
 	const size_t plen = strlen(SHMCAT_PREFIX);
 	struct dirent *de;
-	DIR *d;
+	DIR *dp;
 	int rc = 0;
 
-	if (fn == NULL)
-		return -EINVAL;
-	if ((d = opendir(SHMCAT_SHM_DIR)) == NULL)
+	if ((dp = dir_stream(d->fd)) == NULL)
 		return -errno;
-	while (rc == 0 && (de = readdir(d)) != NULL)
+	while (rc == 0 && (de = readdir(dp)) != NULL)
 		if (strncmp(de->d_name, SHMCAT_PREFIX, plen) == 0 &&
 		    shmcat_valid_name(de->d_name + plen))
 			rc = fn(de->d_name + plen, ctx);
-	closedir(d);
-	/* and the build files creators left when they died (build.c) */
-	return rc ? rc : each_abandoned(NULL, fn, ctx);
+	closedir(dp);
+	return rc;
 }
 
 int
 shmcat_list_in(const char *dir, int (*fn)(const char *name, void *ctx),
     void *ctx)
 {
-	if (dir && strcmp(dir, SHMCAT_DEFAULT_DIR) != 0)
-		return -EOPNOTSUPP; /* other directories: not yet */
-	return shmcat_list(fn, ctx);
+	struct shmcat_opts o = {.role = SHMCAT_INSPECT};
+	struct ring_dir d;
+	int rc;
+
+	if (fn == NULL)
+		return -EINVAL;
+	if ((rc = dir_open(&d, dir, &o, NULL)) != 0)
+		return rc;
+	rc = each_ring(&d, fn, ctx);
+	/* and the build files creators left when they died (build.c) */
+	if (rc == 0)
+		rc = each_abandoned(d.fd, NULL, fn, ctx);
+	dir_close(&d);
+	return rc;
+}
+
+int
+shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	return shmcat_list_in(NULL, fn, ctx);
 }

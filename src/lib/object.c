@@ -1,8 +1,8 @@
 /*
  * object.c - the shared object: its header, its size and its mapping.
  *
- * The object /dev/shm/shmcat.<name> is SHMCAT_HDR_SIZE bytes of header
- * and the data area (shmcat_int.h).  Here a new header is filled in, one
+ * The object DIR/shmcat.<name> is header_size bytes of header and the
+ * data area (shmcat_int.h).  Here a new header is filled in, one
  * a peer wrote is judged, a size is checked and rounded, and the object
  * is mapped with its data area twice.  Finding an object by its name is
  * open.c's job; building a new one is build.c's.
@@ -18,10 +18,22 @@
 #include "barrier.h"
 #include "shmcat_int.h"
 
-/* Validate the immutable part of a header against the object's size. */
-int
-check_header(const struct shared *sh, uint64_t object_size)
+/* The header's size on a filesystem of this page: SHMCAT_HDR_SIZE, or
+ * one (huge) page if that is larger, so that the data area starts on a
+ * page the second mapping can begin with. */
+uint64_t
+header_size_for(uint64_t page)
 {
+	return (SHMCAT_HDR_SIZE + page - 1) / page * page;
+}
+
+/* Validate the immutable part of a header against the object's size
+ * and page (object_page). */
+int
+check_header(const struct shared *sh, uint64_t object_size, uint64_t page)
+{
+	uint64_t hdr = header_size_for(page);
+
 	if (sh->magic != SHMCAT_MAGIC)
 		return -SHMCAT_ENOTRING;
 	if (sh->version != SHMCAT_LAYOUT_VERSION ||
@@ -30,35 +42,56 @@ check_header(const struct shared *sh, uint64_t object_size)
 	    sh->writer_slot_size != sizeof(struct writer_slot) ||
 	    sh->shared_size != sizeof(struct shared))
 		return -SHMCAT_EVERSION; /* another layout, or another ABI */
-	if (sh->header_size != SHMCAT_HDR_SIZE || sh->capacity == 0 ||
-	    sh->capacity % SHMCAT_PAGE != 0 ||
-	    sh->capacity > object_size - SHMCAT_HDR_SIZE ||
+	if (sh->header_size != hdr || object_size < hdr ||
+	    sh->capacity == 0 || sh->capacity % page != 0 ||
+	    sh->capacity > object_size - hdr ||
 	    sh->object_size != object_size ||
-	    sh->object_size != SHMCAT_HDR_SIZE + sh->capacity ||
+	    sh->object_size != hdr + sh->capacity ||
 	    sh->max_readers != SHMCAT_MAX_READERS ||
 	    sh->max_writers != SHMCAT_MAX_WRITERS)
 		return -SHMCAT_ECORRUPT;
 	return 0;
 }
 
+/* len bytes of address space, aligned to page, reserved (PROT_NONE) for
+ * the mappings of the object; NULL with errno.  A huge page mapping
+ * (hugetlbfs) must start on a huge page: reserve a page more, and give
+ * back what lies before and after the aligned range. */
+static unsigned char *
+reserve(size_t len, size_t page)
+{
+	size_t extra = page > SHMCAT_PAGE ? page : 0;
+	unsigned char *raw, *p;
+
+	raw = mmap(NULL, len + extra, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+	    MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	if (extra == 0)
+		return raw;
+	p = raw + (page - (uintptr_t)raw % page) % page;
+	if (p > raw)
+		munmap(raw, p - raw);
+	if (raw + extra > p)
+		munmap(p + len, raw + extra - p);
+	return p;
+}
+
 /* Map header + data, then the data again right after it. */
 int
 map_ring(struct shmcat_ring *r)
 {
-	size_t len = SHMCAT_HDR_SIZE + 2 * r->cap;
+	size_t len = r->hdr + 2 * r->cap;
 	unsigned char *base, *p;
 
 	int prot = r->rdonly ? PROT_READ : PROT_READ | PROT_WRITE;
 
-	base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-	    MAP_NORESERVE, -1, 0);
-	if (base == MAP_FAILED)
+	if ((base = reserve(len, r->page)) == NULL)
 		return -errno;
-	p = mmap(base, SHMCAT_HDR_SIZE + r->cap, prot, MAP_SHARED | MAP_FIXED,
-	    r->fd, 0);
+	p = mmap(base, r->hdr + r->cap, prot, MAP_SHARED | MAP_FIXED, r->fd, 0);
 	if (p != MAP_FAILED)
-		p = mmap(base + SHMCAT_HDR_SIZE + r->cap, r->cap, prot,
-		    MAP_SHARED | MAP_FIXED, r->fd, SHMCAT_HDR_SIZE);
+		p = mmap(base + r->hdr + r->cap, r->cap, prot,
+		    MAP_SHARED | MAP_FIXED, r->fd, r->hdr);
 	if (p == MAP_FAILED) {
 		int e = errno;
 		munmap(base, len);
@@ -67,9 +100,9 @@ map_ring(struct shmcat_ring *r)
 	r->map = base;
 	r->map_len = len;
 	r->sh = (struct shared *)base;
-	r->data = base + SHMCAT_HDR_SIZE;
-	LOG(r, "mmap %zu bytes (header %u + data %llu mapped twice)", len,
-	    SHMCAT_HDR_SIZE, (unsigned long long)r->cap);
+	r->data = base + r->hdr;
+	LOG(r, "mmap %zu bytes (header %llu + data %llu mapped twice)", len,
+	    (unsigned long long)r->hdr, (unsigned long long)r->cap);
 	return 0;
 }
 
@@ -95,9 +128,9 @@ init_header(struct shmcat_ring *r)
 
 	memset(sh, 0, sizeof(*sh));
 	sh->version = SHMCAT_LAYOUT_VERSION;
-	sh->header_size = SHMCAT_HDR_SIZE;
+	sh->header_size = r->hdr;
 	sh->capacity = r->cap;
-	sh->object_size = SHMCAT_HDR_SIZE + r->cap;
+	sh->object_size = r->hdr + r->cap;
 	sh->created_sec = time(NULL);
 	sh->creator_pid = getpid();
 	sh->max_readers = SHMCAT_MAX_READERS;
@@ -128,14 +161,15 @@ size_allowed(off_t size)
 	return 0;
 }
 
+/* The capacity for a requested size: whole pages of the filesystem. */
 int
-round_size(size_t size, uint64_t *cap)
+round_size(size_t size, uint64_t page, uint64_t *cap)
 {
 	if (size == 0)
 		size = SHMCAT_DEFAULT_SIZE;
 	if (size > (SIZE_MAX >> 2))
 		return -EINVAL;
-	*cap = ((uint64_t)size + SHMCAT_PAGE - 1) / SHMCAT_PAGE * SHMCAT_PAGE;
+	*cap = ((uint64_t)size + page - 1) / page * page;
 	return 0;
 }
 
@@ -160,5 +194,5 @@ shmcat_capacity(const struct shmcat_ring *r)
 uint64_t
 shmcat_object_size(const struct shmcat_ring *r)
 {
-	return r ? SHMCAT_HDR_SIZE + r->cap : 0;
+	return r ? r->hdr + r->cap : 0;
 }

@@ -20,9 +20,10 @@
 #include "shmcat_int.h"
 
 /*
- * Whose ring is it?  /dev/shm is a shared sticky directory, like /tmp:
- * anyone may create shmcat.NAME first, and whoever owns the object
- * controls what is in it (its mode, its bytes).  A writer would hand its
+ * Whose ring is it?  /dev/shm is a shared sticky directory, like /tmp
+ * (another directory is judged first: dir.c): anyone may create
+ * shmcat.NAME first, and whoever owns the object controls what is in
+ * it (its mode, its bytes).  A writer would hand its
  * stream to the owner, a reader would print the owner's bytes as ours,
  * so both attach only to rings owned by our effective uid or by whom the
  * caller named (sshd's StrictModes, PostgreSQL's data-directory check).
@@ -49,44 +50,85 @@ attach_lock(struct shmcat_ring *r)
 	return lock_wait(r, LOCK_ATTACH, 0, deadline_of(ATTACH_BUSY_MS));
 }
 
+/* Open the ring's file, without blocking on what it may have become,
+ * and make sure it is a regular file.  0, -ENOENT (err untouched) if
+ * nothing is at the name, or the error, noted in err. */
+static int
+open_file(struct shmcat_ring *r, struct stat *st, struct shmcat_error *err)
+{
+	char file[SHMCAT_NAME_MAX + 16];
+
+	/* Only a regular file can be a ring.  Look before opening: opening
+	 * a FIFO, a socket or a device node is at best an odd error and at
+	 * worst has side effects; a directory or a symlink (O_NOFOLLOW)
+	 * gives a puzzling errno.  fstat below closes the race. */
+	ring_file(r->name, file, sizeof(file));
+	if (fstatat(r->dir.fd, file, st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? -ENOENT : fail(err, "fstatat", -errno);
+	if (!S_ISREG(st->st_mode))
+		return fail(err, "type", -SHMCAT_ENOTRING);
+	/* O_NONBLOCK: a FIFO swapped in since fstatat would block open(2)
+	 * until someone writes it (fstat then refuses it).  It changes
+	 * nothing for a regular file. */
+	r->fd = fd_above_stdio(openat(r->dir.fd, file,
+	    (r->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK));
+	LOG(r, "openat %s/%s %s: %s", r->dir.path, file,
+	    r->rdonly ? "O_RDONLY" : "O_RDWR",
+	    r->fd < 0 ? strerror(errno) : "ok");
+	if (r->fd < 0 && errno == EWOULDBLOCK) /* its owner holds a lease */
+		return fail(err, "openat", -SHMCAT_EBUSY);
+	if (r->fd < 0 && errno == ELOOP) /* a symlink swapped in */
+		return fail(err, "type", -SHMCAT_ENOTRING);
+	if (r->fd < 0)
+		return errno == ENOENT ? -ENOENT : fail(err, "openat", -errno);
+	if (fstat(r->fd, st) != 0)
+		return fail(err, "fstat", -errno);
+	if (!S_ISREG(st->st_mode))
+		return fail(err, "type", -SHMCAT_ENOTRING);
+	LOG(r, "fstat: owner uid %ld gid %ld mode %04o", (long)st->st_uid,
+	    (long)st->st_gid, (unsigned)st->st_mode & 07777);
+	return 0;
+}
+
+/* Read the header's identity from the open file, check it, and keep
+ * what it says (capacity, header size) for mapping. */
+static int
+read_identity(struct shmcat_ring *r, uint64_t size, struct shmcat_error *err)
+{
+	struct shared *sh, id;
+	size_t len;
+	int rc;
+
+	if ((rc = object_page(r->fd, &r->page)) != 0)
+		return fail(err, "fstatfs", rc);
+	r->hdr = header_size_for(r->page);
+	if (size < r->hdr + r->page)
+		return fail(err, "header", -SHMCAT_ENOTRING);
+	/* whole (huge) pages: a hugetlbfs mapping is unmapped only so */
+	len = r->hdr;
+	sh = mmap(NULL, len, PROT_READ, MAP_SHARED, r->fd, 0);
+	if (sh == MAP_FAILED)
+		return fail(err, "mmap", -errno);
+	/* Validate a private copy: the shared one can change under us. */
+	memcpy(&id, sh, offsetof(struct shared, tail));
+	munmap(sh, len);
+	rc = check_header(&id, size, r->page);
+	r->cap = id.capacity; /* from here on, only our copy is used */
+	return rc != 0 ? fail(err, "header", rc) : 0;
+}
+
 /* Open, validate and map an existing ring, and take our share of
  * LOCK_ATTACH (not an observer).  0, -ENOENT (err untouched) if nothing
  * is at the name, or the error, noted in err. */
 static int
 attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 {
-	char obj[SHMCAT_NAME_MAX + 16], path[SHMCAT_PATH_MAX];
-	struct shared *sh, id;
 	struct stat st;
 	int rc;
 
-	/* Only a regular file can be a ring.  Look before opening: opening
-	 * a FIFO, a socket or a device node is at best an odd error and at
-	 * worst has side effects; a directory or a symlink (shm_open uses
-	 * O_NOFOLLOW) gives a puzzling errno.  fstat below closes the race. */
-	shmcat_path(r->name, path, sizeof(path));
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? -ENOENT : fail(err, "lstat", -errno);
-	if (!S_ISREG(st.st_mode))
-		return fail(err, "type", -SHMCAT_ENOTRING);
-	shm_object_name(r->name, obj, sizeof(obj));
-	/* O_NONBLOCK: a FIFO swapped in since lstat would block open(2)
-	 * until someone writes it (fstat then refuses it).  It changes
-	 * nothing for a regular file. */
-	r->fd = fd_above_stdio(shm_open(obj,
-	    (r->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK, 0));
-	LOG(r, "shm_open %s %s: %s", obj, r->rdonly ? "O_RDONLY" : "O_RDWR",
-	    r->fd < 0 ? strerror(errno) : "ok");
-	if (r->fd < 0 && errno == EWOULDBLOCK) /* its owner holds a lease */
-		return fail(err, "shm_open", -SHMCAT_EBUSY);
-	if (r->fd < 0)
-		return errno == ENOENT ? -ENOENT : fail(err, "shm_open", -errno);
-	if (fstat(r->fd, &st) != 0)
-		return fail(err, "fstat", -errno);
-	if (!S_ISREG(st.st_mode))
-		return fail(err, "type", -SHMCAT_ENOTRING);
-	LOG(r, "fstat: owner uid %ld gid %ld mode %04o", (long)st.st_uid,
-	    (long)st.st_gid, (unsigned)st.st_mode & 07777);
+	if ((rc = open_file(r, &st, err)) != 0)
+		return rc;
 	if (!trusted(r, &st)) {
 		if (err) {
 			err->uid = st.st_uid;
@@ -94,18 +136,8 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 		}
 		return fail(err, "owner", -SHMCAT_EOWNER);
 	}
-	if ((uint64_t)st.st_size < SHMCAT_HDR_SIZE + SHMCAT_PAGE)
-		return fail(err, "header", -SHMCAT_ENOTRING);
-	sh = mmap(NULL, SHMCAT_HDR_SIZE, PROT_READ, MAP_SHARED, r->fd, 0);
-	if (sh == MAP_FAILED)
-		return fail(err, "mmap", -errno);
-	/* Validate a private copy: the shared one can change under us. */
-	memcpy(&id, sh, offsetof(struct shared, tail));
-	munmap(sh, SHMCAT_HDR_SIZE);
-	rc = check_header(&id, st.st_size);
-	r->cap = id.capacity; /* from here on, only our copy is used */
-	if (rc != 0)
-		return fail(err, "header", rc);
+	if ((rc = read_identity(r, st.st_size, err)) != 0)
+		return rc;
 	if ((rc = map_ring(r)) != 0)
 		return fail(err, "mmap", rc);
 	/* An observer takes no part in the stream, so it holds no lock:
@@ -136,7 +168,7 @@ build_new(struct shmcat_ring *r, const struct shmcat_opts *o, uint64_t want,
 
 	unmap_ring(r);
 	if (o->role == SHMCAT_INSPECT || (o->flags & SHMCAT_O_NOCREATE))
-		return fail(err, "shm_open", -ENOENT);
+		return fail(err, "open", -ENOENT);
 	r->cap = want;
 	rc = create_ring(r, o->mode ? o->mode : 0600, err);
 	if (rc == 0)
@@ -156,7 +188,7 @@ replace_bad(struct shmcat_ring *r, const struct shmcat_opts *o, int why,
 	if (!(o->flags & SHMCAT_O_FORCE))
 		return fail(err, "header", why);
 	if ((rc = force_replace(r, why)) != 0)
-		return fail(err, "shm_unlink", rc);
+		return fail(err, "unlinkat", rc);
 	return LOOK_AGAIN;
 }
 
@@ -169,7 +201,7 @@ use_found(struct shmcat_ring *r, const struct shmcat_opts *o, uint64_t want,
 	int rc = still_published(r);
 
 	if (rc < 0)
-		return fail(err, "lstat", rc);
+		return fail(err, "fstatat", rc);
 	if (rc == 0)
 		return LOOK_AGAIN; /* unpublished under us */
 	if (check_state(r) != 0)
@@ -196,7 +228,7 @@ open_object(struct shmcat_ring *r, const struct shmcat_opts *o,
 	uint64_t want;
 	int rc, tries;
 
-	if ((rc = round_size(o->size, &want)) != 0)
+	if ((rc = round_size(o->size, r->dir.page, &want)) != 0)
 		return fail(err, "size", rc);
 	for (tries = 0; tries < 100; tries++) {
 		rc = attach_ring(r, err);
@@ -211,7 +243,7 @@ open_object(struct shmcat_ring *r, const struct shmcat_opts *o,
 			return rc;
 		unmap_ring(r);
 	}
-	return fail(err, "shm_open", -EAGAIN);
+	return fail(err, "open", -EAGAIN);
 }
 
 /* What shmcat-out -r accepts: a ring name of at most 31 bytes. */
@@ -230,6 +262,7 @@ new_handle(const char *name, const struct shmcat_opts *o)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->fd = -1;
+	r->dir.fd = -1;
 	r->slot = -1;
 	r->need = 1;
 	r->nstatus = -1;
@@ -247,18 +280,31 @@ new_handle(const char *name, const struct shmcat_opts *o)
 	return r;
 }
 
+/* The handle's directory: the one given, or o->dir opened and judged. */
+static int
+handle_dir(struct shmcat_ring *r, const struct shmcat_opts *o,
+    const struct ring_dir *dir, struct shmcat_error *err)
+{
+	if (dir == NULL)
+		return dir_open(&r->dir, o->dir, o, err);
+	return dir_dup(&r->dir, dir) == 0 ? 0 : fail(err, "fcntl", -errno);
+}
+
 /* The body of shmcat_open, under handles_enter: a fork() in another
- * thread meanwhile would leave our descriptor open in its child. */
+ * thread meanwhile would leave our descriptors open in its child. */
 static int
 open_handle(const char *name, const struct shmcat_opts *o,
-    struct shmcat_ring **ringp, struct shmcat_error *err)
+    const struct ring_dir *dir, struct shmcat_ring **ringp,
+    struct shmcat_error *err)
 {
 	struct shmcat_ring *r;
 	int rc;
 
 	if ((r = new_handle(name, o)) == NULL)
 		return fail(err, "malloc", -ENOMEM);
-	rc = open_object(r, o, err);
+	rc = handle_dir(r, o, dir, err);
+	if (rc == 0)
+		rc = open_object(r, o, err);
 	if (rc == 0)
 		rc = role_attach(r, o->reader_name, err);
 	if (rc != 0 && (o->flags & SHMCAT_O_FORCE) &&
@@ -272,6 +318,7 @@ open_handle(const char *name, const struct shmcat_opts *o,
 		if (r->created)
 			unlink_if_same(r);
 		unmap_ring(r);
+		dir_close(&r->dir);
 		free(r);
 		return rc;
 	}
@@ -280,10 +327,12 @@ open_handle(const char *name, const struct shmcat_opts *o,
 }
 
 /* shmcat_open without the check of the flags: shmcat_remove passes the
- * internal O_REMOVING through it. */
+ * internal O_REMOVING through it, and the directory it has open (dir;
+ * NULL: open o->dir). */
 int
 open_checked(const char *name, const struct shmcat_opts *o,
-    struct shmcat_ring **ringp, struct shmcat_error *err)
+    const struct ring_dir *dir, struct shmcat_ring **ringp,
+    struct shmcat_error *err)
 {
 	int rc;
 
@@ -296,7 +345,7 @@ open_checked(const char *name, const struct shmcat_opts *o,
 		return fail(err, "reader name", -EINVAL);
 	if ((rc = handles_enter()) != 0)
 		return fail(err, "pthread_once", rc);
-	rc = open_handle(name, o, ringp, err);
+	rc = open_handle(name, o, dir, ringp, err);
 	if (rc == 0)
 		handles_add(*ringp);
 	handles_leave();
@@ -322,7 +371,7 @@ shmcat_open(const char *name, const struct shmcat_opts *o,
 	for (i = 0; i < sizeof(o->reserved) / sizeof(o->reserved[0]); i++)
 		if (o->reserved[i] != 0)
 			return fail(err, "reserved", -EINVAL);
-	return open_checked(name, o, ringp, err);
+	return open_checked(name, o, NULL, ringp, err);
 }
 
 const char *

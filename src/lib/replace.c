@@ -18,18 +18,20 @@
 
 #include "shmcat_int.h"
 
-/* 1 if the ring's name leads to the object open on fd, 0 if not, or
- * -errno. */
+/* 1 if the ring's name in dirfd leads to the object open on fd, 0 if
+ * not, or -errno. */
 static int
-name_leads_to(const char *name, int fd)
+name_leads_to(int dirfd, const char *name, int fd)
 {
-	char path[SHMCAT_PATH_MAX];
+	char file[SHMCAT_NAME_MAX + 16];
 	struct stat a, b;
+	int rc;
 
-	shmcat_path(name, path, sizeof(path));
+	if ((rc = ring_file(name, file, sizeof(file))) != 0)
+		return rc;
 	if (fstat(fd, &a) != 0)
 		return -errno;
-	if (lstat(path, &b) != 0)
+	if (fstatat(dirfd, file, &b, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT ? 0 : -errno;
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
@@ -38,7 +40,7 @@ name_leads_to(const char *name, int fd)
 int
 still_published(struct shmcat_ring *r)
 {
-	return name_leads_to(r->name, r->fd);
+	return name_leads_to(r->dir.fd, r->name, r->fd);
 }
 
 /* Unlink the name if it still leads to our object.  Callers hold
@@ -46,51 +48,52 @@ still_published(struct shmcat_ring *r)
 int
 unlink_if_same(struct shmcat_ring *r)
 {
-	char obj[SHMCAT_NAME_MAX + 16];
+	char file[SHMCAT_NAME_MAX + 16];
 	int rc = still_published(r);
 
 	if (rc <= 0)
 		return rc;
-	shm_object_name(r->name, obj, sizeof(obj));
-	rc = shm_unlink(obj) == 0 ? 0 : -errno;
-	LOG(r, "shm_unlink %s: %s", obj, rc ? strerror(-rc) : "removed");
+	ring_file(r->name, file, sizeof(file));
+	rc = unlinkat(r->dir.fd, file, 0) == 0 ? 0 : -errno;
+	LOG(r, "unlinkat %s/%s: %s", r->dir.path, file,
+	    rc ? strerror(-rc) : "removed");
 	return rc;
 }
 
-/* Remove what sits at a ring's name and is not a regular file, under
- * --force: a FIFO, socket, device node or symlink (the link, never its
- * target) goes with unlink(2), an empty directory with rmdir(2); a full
- * one stays (-ENOTEMPTY): its contents are nobody's ring.  Another
- * --force may have put a ring at the name since we looked, so the
- * object is first moved aside (rename(2) is atomic) and what moved is
- * looked at again: a regular file goes back, -EAGAIN.  Aside, it bears
- * a build file's name (NAME~PID.NONCE) in case we die there. */
+/* Remove what sits at a ring's name in dirfd and is not a regular file,
+ * under --force: a FIFO, socket, device node or symlink (the link, never
+ * its target) goes with unlinkat(2), an empty directory with
+ * AT_REMOVEDIR; a full one stays (-ENOTEMPTY): its contents are nobody's
+ * ring.  Another --force may have put a ring at the name since we
+ * looked, so the object is first moved aside (renameat(2) is atomic)
+ * and what moved is looked at again: a regular file goes back, -EAGAIN.
+ * Aside, it bears a build file's name (NAME~PID.NONCE) in case we die
+ * there. */
 static int
-remove_name(const char *name)
+remove_name(int dirfd, const char *name)
 {
-	char path[SHMCAT_PATH_MAX], aside[SHMCAT_PATH_MAX + 48];
+	char file[SHMCAT_NAME_MAX + 16], aside[SHMCAT_NAME_MAX + 64];
 	struct stat st;
 	int rc;
 
-	shmcat_path(name, path, sizeof(path));
-	snprintf(aside, sizeof(aside), "%s~%ld.%llx", path, (long)getpid(),
+	if ((rc = ring_file(name, file, sizeof(file))) != 0)
+		return rc;
+	snprintf(aside, sizeof(aside), "%s~%ld.%llx", file, (long)getpid(),
 	    (unsigned long long)now_ns());
-	if (rename(path, aside) != 0)
+	if (renameat(dirfd, file, dirfd, aside) != 0)
 		return -errno;
-	if (lstat(aside, &st) != 0)
+	if (fstatat(dirfd, aside, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		rc = -errno;
 	else if (S_ISREG(st.st_mode))
 		rc = -EAGAIN;
-	else if (S_ISDIR(st.st_mode))
-		rc = rmdir(aside) == 0 ? 0 : -errno;
 	else
-		rc = unlink(aside) == 0 ? 0 : -errno;
+		rc = unlinkat(dirfd, aside, S_ISDIR(st.st_mode) ?
+		    AT_REMOVEDIR : 0) == 0 ? 0 : -errno;
 	/* Should the put-back fail (the name taken meanwhile), what stays
 	 * aside has a build file's name: listed, swept by the next create
 	 * once nobody holds it, removable with shmcat rm NAME~PID.NONCE. */
 	if (rc != 0)
-		(void)renameat2(AT_FDCWD, aside, AT_FDCWD, path,
-		    RENAME_NOREPLACE);
+		(void)renameat2(dirfd, aside, dirfd, file, RENAME_NOREPLACE);
 	return rc;
 }
 
@@ -119,7 +122,7 @@ force_replace(struct shmcat_ring *r, int why)
 		if (rc == 0)
 			rc = unlink_if_same(r);
 	} else {
-		rc = remove_name(r->name);
+		rc = remove_name(r->dir.fd, r->name);
 	}
 	unmap_ring(r);
 	return rc == -ENOENT || rc == -EAGAIN ? 0 : rc;
@@ -130,38 +133,39 @@ force_replace(struct shmcat_ring *r, int why)
  * looked (only a regular file can be one of our objects; it is opened,
  * locked exclusively and unlinked only if the name still leads to it). */
 int
-remove_forced(const char *name, struct shmcat_error *err)
+remove_forced(int dirfd, const char *name, struct shmcat_error *err)
 {
-	char path[SHMCAT_PATH_MAX];
+	char file[SHMCAT_NAME_MAX + 16];
 	struct stat st;
 	int fd, rc;
 
-	shmcat_path(name, path, sizeof(path));
-	if (lstat(path, &st) != 0)
-		return fail(err, "unlink", -errno);
+	if ((rc = ring_file(name, file, sizeof(file))) != 0)
+		return fail(err, "name", rc);
+	if (fstatat(dirfd, file, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return fail(err, "unlinkat", -errno);
 	if (!S_ISREG(st.st_mode)) {
-		rc = remove_name(name);
+		rc = remove_name(dirfd, name);
 		if (rc == -EAGAIN) /* a ring took the name meanwhile */
 			return fail(err, "remove", -SHMCAT_EBUSY);
-		return rc == 0 ? 0 : fail(err, "unlink", rc);
+		return rc == 0 ? 0 : fail(err, "unlinkat", rc);
 	}
 	/* Ours alone from the check to the unlink, as in force_replace. */
-	fd = fd_above_stdio(open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK));
+	fd = fd_above_stdio(openat(dirfd, file, O_RDWR | O_CLOEXEC |
+	    O_NOFOLLOW | O_NONBLOCK));
 	if (fd < 0 && errno == EACCES) /* ours, but read-only (0400): ask */
-		fd = fd_above_stdio(open(path, O_RDONLY | O_CLOEXEC |
+		fd = fd_above_stdio(openat(dirfd, file, O_RDONLY | O_CLOEXEC |
 		    O_NOFOLLOW | O_NONBLOCK));
 	if (fd < 0)
-		return fail(err, "open", -errno);
+		return fail(err, "openat", -errno);
 	rc = lock_try(fd, LOCK_ATTACH, 1);
 	if (rc == -EBADF) /* read-only: no lock to take, only to see */
 		rc = lock_held_by_other(fd, LOCK_ATTACH, 1) == 0 ? 0 : -EAGAIN;
-	if (rc == 0 && (rc = name_leads_to(name, fd)) == 1)
-		rc = unlink(path) == 0 ? 0 : -errno;
+	if (rc == 0 && (rc = name_leads_to(dirfd, name, fd)) == 1)
+		rc = unlinkat(dirfd, file, 0) == 0 ? 0 : -errno;
 	else if (rc == 0 || rc == -EAGAIN) /* in use, or replaced */
 		rc = -SHMCAT_EBUSY;
 	close(fd);
 	if (rc == -SHMCAT_EBUSY)
 		return fail(err, "remove", rc);
-	return rc == 0 ? 0 : fail(err, "unlink", rc);
+	return rc == 0 ? 0 : fail(err, "unlinkat", rc);
 }

@@ -1,8 +1,9 @@
 /*
  * shmcat_int.h - the shared layout and the library's private declarations.
  *
- * The object /dev/shm/shmcat.<name> is SHMCAT_HDR_SIZE bytes of header
- * followed by `capacity` bytes of data.  Each process maps the data area
+ * The object DIR/shmcat.<name> is header_size bytes of header (SHMCAT_HDR_SIZE,
+ * or the filesystem's page if that is larger: hugetlbfs) followed by
+ * `capacity` bytes of data.  Each process maps the data area
  * twice, back to back, so any span of up to `capacity` bytes starting
  * anywhere in the first copy is contiguous in memory.
  *
@@ -13,8 +14,10 @@
 #ifndef SHMCAT_INT_H
 #define SHMCAT_INT_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdalign.h>
@@ -29,7 +32,6 @@
 #define SHMCAT_LAYOUT_VERSION 3u
 #define SHMCAT_HDR_SIZE 8192u
 #define SHMCAT_PAGE 4096u
-#define SHMCAT_SHM_DIR "/dev/shm"
 #define SHMCAT_PREFIX "shmcat."
 #define CACHELINE 64
 #define ATTACH_BUSY_MS 1000 /* see attach_lock (open.c) */
@@ -212,6 +214,15 @@ _Static_assert(sizeof(struct shared) <= UINT16_MAX, "shared_size field");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
     "only lock-free atomics work between processes");
 
+/* The directory rings live in, open (dir.c): every name is resolved
+ * against fd, with the *at() calls. */
+struct ring_dir {
+	int fd;		     /* O_DIRECTORY, above stdio; -1: not open */
+	const char *fs;	     /* "tmpfs", "hugetlbfs" or "other" */
+	uint64_t page;	     /* its files' page: capacity is a multiple */
+	char path[PATH_MAX]; /* as given, for status and messages */
+};
+
 /* A process's handle: pointers into the mapping plus private caches. */
 struct shmcat_ring {
 	struct shared *sh;
@@ -220,6 +231,9 @@ struct shmcat_ring {
 	size_t map_len;
 	int fd;
 	uint64_t cap;
+	uint64_t hdr;	     /* header bytes: the data area's offset */
+	uint64_t page;	     /* the object's page (hugetlbfs: its huge page) */
+	struct ring_dir dir; /* where the name is */
 	enum shmcat_role role; /* 0 in a forked child: every call refused */
 	int forked;	     /* inherited through fork(): see handles.c */
 	unsigned flags;
@@ -312,7 +326,8 @@ fd_above_stdio(int fd)
 int fail(struct shmcat_error *err, const char *call, int code);
 
 /* name.c */
-int shm_object_name(const char *name, char *buf, size_t len);
+int ring_file(const char *name, char *buf, size_t len);
+int dir_name(const char *dir, char *buf, size_t len);
 long safe_pid(int32_t pid); /* a pid read from the ring, made safe to print */
 
 /* features.c */
@@ -374,19 +389,30 @@ int reader_wait_beyond(struct shmcat_ring *s, uint64_t pos, size_t min,
 int writer_attach(struct shmcat_ring *r, struct shmcat_error *err);
 void writer_detach(struct shmcat_ring *r, enum shmcat_end how);
 
+/* dir.c */
+int dir_open(struct ring_dir *d, const char *path,
+    const struct shmcat_opts *o, struct shmcat_error *err);
+DIR *dir_stream(int dirfd);
+int dir_dup(struct ring_dir *to, const struct ring_dir *from);
+void dir_close(struct ring_dir *d);
+int object_page(int fd, uint64_t *page);
+
 /* object.c */
-int check_header(const struct shared *sh, uint64_t object_size);
+uint64_t header_size_for(uint64_t page);
+int check_header(const struct shared *sh, uint64_t object_size,
+    uint64_t page);
 int init_header(struct shmcat_ring *r);
 int size_allowed(off_t size);
-int round_size(size_t size, uint64_t *cap);
+int round_size(size_t size, uint64_t page, uint64_t *cap);
 int map_ring(struct shmcat_ring *r);
 void unmap_ring(struct shmcat_ring *r);
 
 /* build.c */
 long build_pid(const char *name, size_t *name_len);
-int each_abandoned(const char *ring, int (*fn)(const char *, void *), void *ctx);
+int each_abandoned(int dirfd, const char *ring,
+    int (*fn)(const char *, void *), void *ctx);
 int create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err);
-int remove_build(const char *name, struct shmcat_error *err);
+int remove_build(int dirfd, const char *name, struct shmcat_error *err);
 
 /* handles.c */
 int handles_enter(void);
@@ -398,7 +424,7 @@ void release_handle(struct shmcat_ring *r);
 int still_published(struct shmcat_ring *r);
 int unlink_if_same(struct shmcat_ring *r);
 int force_replace(struct shmcat_ring *r, int why);
-int remove_forced(const char *name, struct shmcat_error *err);
+int remove_forced(int dirfd, const char *name, struct shmcat_error *err);
 
 /* role.c */
 int role_known(enum shmcat_role role);
@@ -408,6 +434,7 @@ void role_detach(struct shmcat_ring *r, enum shmcat_end how);
 
 /* open.c */
 int open_checked(const char *name, const struct shmcat_opts *o,
-    struct shmcat_ring **ringp, struct shmcat_error *err);
+    const struct ring_dir *dir, struct shmcat_ring **ringp,
+    struct shmcat_error *err);
 
 #endif

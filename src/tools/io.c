@@ -49,6 +49,21 @@ tool_init(const char *name, char **argv)
 	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
+/* The ring directory: --dir (given, or NULL), else $SHMCAT_DIR, else
+ * the library's default; set in ring_dir.  -1 for an empty --dir. */
+int
+choose_dir(const char *given)
+{
+	const char *env = getenv("SHMCAT_DIR");
+
+	if (given && given[0] == '\0') {
+		warnx_ring(NULL, "invalid directory '': give a path");
+		return -1;
+	}
+	ring_dir = given ? given : env && env[0] ? env : NULL;
+	return 0;
+}
+
 /* 0 if fd can be read (O_RDONLY) or written (O_WRONLY) at all, else
  * -EBADF (closed, opened the other way, or O_PATH) or -EISDIR (a
  * directory, which read(2) refuses). */

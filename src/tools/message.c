@@ -2,6 +2,7 @@
  * for library errors. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 const char *progname = "shmcat";
 const char *force_hint = "use -f to replace it";
+const char *ring_dir;
 int progress_shown;
 
 /* A message goes on a line of its own, not over the progress line. */
@@ -97,6 +99,13 @@ report_feature(const char *ring, const struct shmcat_error *err)
 		    shmcat_version(), rule);
 }
 
+/* The ring directory, as messages name it. */
+const char *
+shown_dir(void)
+{
+	return ring_dir ? ring_dir : SHMCAT_DEFAULT_DIR;
+}
+
 /* What sits at the ring's name if it is not a regular file, or NULL;
  * its path in PATH. */
 const char *
@@ -104,7 +113,8 @@ odd_kind(const char *ring, char *path, size_t len)
 {
 	struct stat st;
 
-	if (shmcat_path(ring, path, len) != 0 || lstat(path, &st) != 0)
+	if (shmcat_path_in(ring_dir, ring, path, len) != 0 ||
+	    lstat(path, &st) != 0)
 		return NULL;
 	switch (st.st_mode & S_IFMT) {
 	case S_IFDIR: return "directory";
@@ -122,7 +132,7 @@ odd_kind(const char *ring, char *path, size_t len)
 static int
 report_odd_object(const char *ring, int code)
 {
-	char path[SHMCAT_PATH_MAX];
+	char path[PATH_MAX];
 	const char *kind;
 
 	if (code != -SHMCAT_ENOTRING && code != -ENOTEMPTY)
@@ -138,16 +148,46 @@ report_odd_object(const char *ring, int code)
 	return 1;
 }
 
+/* Why the ring directory was refused, or could not be opened. */
+static void
+report_dir(const char *ring, const struct shmcat_error *err)
+{
+	const char *dir = shown_dir();
+	unsigned mode = err->dir_mode & 07777;
+	struct passwd *pw;
+
+	if (err->code == -SHMCAT_EDIRFS) {
+		warnx_ring(ring, "%s: %s (type %#x); a ring needs memory this "
+		    "machine shares", dir, shmcat_strerror(err->code),
+		    (unsigned)err->fs_type);
+	} else if (err->code != -SHMCAT_EDIRMODE) {
+		warnx_ring(ring, "%s: %s", dir, shmcat_strerror(err->code));
+	} else if ((mode & S_IWOTH) && !(mode & S_ISVTX)) {
+		warnx_ring(ring, "%s: directory mode %04o is writable by others "
+		    "and not sticky", dir, mode);
+	} else if ((pw = getpwuid(err->uid)) && shmcat_valid_name(pw->pw_name)) {
+		warnx_ring(ring, "%s: directory is owned by %s (uid %ld); pass "
+		    "--owner=%s to trust it", dir, pw->pw_name, (long)err->uid,
+		    pw->pw_name);
+	} else {
+		warnx_ring(ring, "%s: directory is owned by uid %ld; pass "
+		    "--owner=%ld to trust it", dir, (long)err->uid,
+		    (long)err->uid);
+	}
+}
+
 int
 report_open_error(const char *ring, const struct shmcat_error *err)
 {
 	const char *why = shmcat_strerror(err->code);
-	struct stat st;
 
 	if (report_odd_object(ring, err->code))
 		return EXIT_USAGE;
-	if (err->code == -ENOENT && strcmp(err->call, "shm_open") == 0 &&
-	    stat("/dev/shm", &st) == 0) {
+	if (strcmp(err->call, "dir") == 0) {
+		report_dir(ring, err);
+		return EXIT_USAGE;
+	}
+	if (err->code == -ENOENT && strcmp(err->call, "open") == 0) {
 		warnx_ring(ring, "no such ring");
 		return EXIT_USAGE;
 	}

@@ -97,6 +97,9 @@ common_option(int c, const char *arg, struct tool_opts *t)
 	case OPT_OWNER:
 	case OPT_GROUP:
 		return parse_trust(c, arg, t);
+	case OPT_DIR:
+		t->lib.dir = arg;
+		return 1;
 	case 'p':
 		t->progress = 1;
 		return 1;
@@ -110,10 +113,14 @@ common_option(int c, const char *arg, struct tool_opts *t)
 	return 0;
 }
 
-/* After getopt: exactly one ring name; verbose logging hooked up. */
+/* After getopt: exactly one ring name; the directory chosen; verbose
+ * logging hooked up. */
 static int
 finish_options(struct tool_opts *t, int argc, char **argv, int optind_)
 {
+	if (choose_dir(t->lib.dir) != 0)
+		exit(EXIT_USAGE);
+	t->lib.dir = ring_dir;
 	if (argc - optind_ != 1) {
 		warnx_ring(NULL, argc == optind_ ? "missing ring name" :
 		    "too many arguments");

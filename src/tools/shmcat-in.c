@@ -11,10 +11,11 @@
 
 static const char usage_text[] =
     "usage: shmcat-in [-fklnpv0] [-m mode] [-s size] [-t seconds] [--stats]\n"
-    "                 [--owner=user] [--group=group] ring\n";
+    "                 [--owner=user] [--group=group] [--dir=dir] ring\n";
 
 static const char help_text[] =
-    "Copy standard input into the shared-memory ring RING (/dev/shm/shmcat.RING).\n"
+    "Copy standard input into the shared-memory ring RING (/dev/shm/shmcat.RING,\n"
+    "or DIR/shmcat.RING).\n"
     "\n"
     "  -s, --size=SIZE       capacity of a new ring (default 4M); SIZE is digits\n"
     "                        with an optional K, M, G, KiB, MiB or GiB\n"
@@ -24,6 +25,7 @@ static const char help_text[] =
     "  -f, --force           replace a stale ring or an object that is not a ring\n"
     "      --owner=USER      also attach to rings USER owns (default: only ours)\n"
     "      --group=GROUP     also attach to rings of group GROUP\n"
+    "      --dir=DIR         rings live in DIR (default $SHMCAT_DIR, else /dev/shm)\n"
     "  -l, --lines           newline-terminated records; several writers may share\n"
     "  -0, --null            NUL-terminated records\n"
     "  -k, --keep-open       leave without ending the stream\n"

@@ -12,10 +12,11 @@
 static const char usage_text[] =
     "usage: shmcat-out [-fnpv] [-m mode] [-r name] [-s size] [-t seconds]\n"
     "                  [--hangup] [--new] [--stats] [--tap]\n"
-    "                  [--owner=user] [--group=group] ring\n";
+    "                  [--owner=user] [--group=group] [--dir=dir] ring\n";
 
 static const char help_text[] =
-    "Copy the shared-memory ring RING (/dev/shm/shmcat.RING) to standard output.\n"
+    "Copy the shared-memory ring RING (/dev/shm/shmcat.RING, or DIR/shmcat.RING)\n"
+    "to standard output.\n"
     "\n"
     "  -s, --size=SIZE       capacity if this reader creates the ring (default 4M);\n"
     "                        SIZE is digits with an optional K, M, G, KiB, MiB, GiB\n"
@@ -25,6 +26,7 @@ static const char help_text[] =
     "  -f, --force           replace an object that is not a ring\n"
     "      --owner=USER      also attach to rings USER owns (default: only ours)\n"
     "      --group=GROUP     also attach to rings of group GROUP\n"
+    "      --dir=DIR         rings live in DIR (default $SHMCAT_DIR, else /dev/shm)\n"
     "  -r, --reader=NAME     use the persistent cursor NAME\n"
     "      --tap             observe without ever holding the writer back\n"
     "      --new             start at new data, not the oldest byte kept\n"

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,12 @@
 #include "tool.h"
 
 static const char usage_text[] =
-    "usage: shmcat list [-j | -k]\n"
-    "       shmcat status [-j | -k] ring ...\n"
-    "       shmcat rm [-f] ring ...\n";
+    "usage: shmcat list [-j | -k] [--dir=dir]\n"
+    "       shmcat status [-j | -k] [--dir=dir] ring ...\n"
+    "       shmcat rm [-f] [--dir=dir] ring ...\n";
 
 static const char help_text[] =
-    "List, inspect and remove shmcat rings (/dev/shm/shmcat.*).\n"
+    "List, inspect and remove shmcat rings (shmcat.* in /dev/shm, or in DIR).\n"
     "\n"
     "Commands:\n"
     "  list, ls              list the rings that exist\n"
@@ -26,6 +27,7 @@ static const char help_text[] =
     "  -j, --json            machine-readable output: one JSON document\n"
     "  -k, --kv              machine-readable output: key=value per line\n"
     "  -f, --force           rm: also remove what is not a valid ring (never one in use)\n"
+    "      --dir=DIR         the rings in DIR (default $SHMCAT_DIR, else /dev/shm)\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
     "\n"
@@ -36,12 +38,14 @@ static const struct option longopts[] = {
 	{"json", no_argument, NULL, 'j'},
 	{"kv", no_argument, NULL, 'k'},
 	{"force", no_argument, NULL, 'f'},
+	{"dir", required_argument, NULL, OPT_DIR},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
 static int json, kv, force;
+static const char *dir_given; /* --dir */
 
 /* "," before every element of a JSON array but the first. */
 static const char *
@@ -55,7 +59,7 @@ json_sep(void)
 static int
 open_ring(const char *name, struct shmcat_ring **r)
 {
-	struct shmcat_opts o = {.role = SHMCAT_INSPECT};
+	struct shmcat_opts o = {.role = SHMCAT_INSPECT, .dir = ring_dir};
 	struct shmcat_error err;
 
 	if (shmcat_open(name, &o, r, &err) == 0)
@@ -193,7 +197,7 @@ list_bad(const char *name, const char *state, const char *why)
 static void
 list_invalid(const char *name, const struct shmcat_error *err)
 {
-	char path[SHMCAT_PATH_MAX], why[96];
+	char path[PATH_MAX], why[96];
 	const char *kind = NULL;
 
 	if (err->code == -SHMCAT_ENOTRING)
@@ -208,7 +212,7 @@ list_invalid(const char *name, const struct shmcat_error *err)
 static int
 list_one(const char *name, void *ctx)
 {
-	struct shmcat_opts o = {.role = SHMCAT_INSPECT};
+	struct shmcat_opts o = {.role = SHMCAT_INSPECT, .dir = ring_dir};
 	struct shmcat_status st;
 	struct shmcat_ring *r;
 	struct shmcat_error err;
@@ -251,11 +255,11 @@ cmd_list(void)
 	else if (!kv)
 		printf("%-24s %8s %8s %5s  %-11s %s\n", "NAME", "CAPACITY",
 		    "BUFFERED", "FILL", "STATE", "W/R");
-	rc = shmcat_list(list_one, NULL);
+	rc = shmcat_list_in(ring_dir, list_one, NULL);
 	if (json)
 		json_end();
 	if (rc != 0) {
-		warnx_ring(NULL, "%s: %s", "/dev/shm", shmcat_strerror(rc));
+		warnx_ring(NULL, "%s: %s", shown_dir(), shmcat_strerror(rc));
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -268,7 +272,7 @@ cmd_rm(int n, char **names)
 	int i, worst = 0;
 
 	for (i = 0; i < n; i++)
-		if (shmcat_remove(names[i], force, &err) != 0)
+		if (shmcat_remove_in(ring_dir, names[i], force, &err) != 0)
 			worst = report_open_error(names[i], &err);
 	return worst;
 }
@@ -282,6 +286,7 @@ take_option(int c)
 	case 'j': json = 1; return -1;
 	case 'k': kv = 1; return -1;
 	case 'f': force = 1; return -1;
+	case OPT_DIR: dir_given = optarg; return -1;
 	case 'h':
 		fputs(usage_text, stdout);
 		fputs(help_text, stdout);
@@ -303,7 +308,6 @@ main(int argc, char **argv)
 	int c, n = 0, rc;
 
 	tool_init("shmcat", argv);
-	catch_sigbus("/dev/shm");
 	while ((c = getopt_long(argc, argv, "+jkfhV", longopts, NULL)) != -1)
 		if ((rc = take_option(c)) >= 0)
 			return rc;
@@ -331,6 +335,9 @@ main(int argc, char **argv)
 			return rc;
 	while (optind < argc)
 		names[n++] = argv[optind++];
+	if (choose_dir(dir_given) != 0)
+		return EXIT_USAGE;
+	catch_sigbus(shown_dir());
 	if (json && kv) {
 		warnx_ring(NULL, "-k and --json: choose one output format");
 		return EXIT_USAGE;

@@ -16,6 +16,7 @@
  * no copy loop makes a system call for signals' sake.  (The writer's
  * poll(2) before each read is there for --hangup: shmcat-in.c.)
  */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 volatile sig_atomic_t caught_signal;
 static timer_t nudge_timer;
 static volatile sig_atomic_t nudge_ready;
-static char sigbus_msg[SHMCAT_NAME_MAX + 160];
+static char sigbus_msg[PATH_MAX + 160];
 
 static void
 on_signal(int sig)

@@ -38,6 +38,7 @@ enum {
 /* message.c */
 extern const char *progname;
 extern const char *force_hint; /* what -f would do: "use -f to ..." */
+extern const char *ring_dir; /* --dir or $SHMCAT_DIR; NULL: the default */
 extern int progress_shown; /* a --progress line is on screen, unended */
 void warnx_ring(const char *ring, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -45,6 +46,7 @@ int exit_code_for(int code, int attached);
 void report_feature(const char *ring, const struct shmcat_error *err);
 int report_open_error(const char *ring, const struct shmcat_error *err);
 const char *odd_kind(const char *ring, char *path, size_t len);
+const char *shown_dir(void);
 void vlog(void *ctx, const char *fmt, ...);
 
 /* parse.c */
@@ -61,7 +63,8 @@ struct tool_opts {
 	const char *ring;
 };
 
-enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP, OPT_OWNER, OPT_GROUP };
+enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP, OPT_OWNER, OPT_GROUP,
+	OPT_DIR };
 
 /* The options both filters take, first and last in their tables (and in
  * the order of their man pages); common_option() handles them. */
@@ -72,7 +75,8 @@ enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP, OPT_OWNER, OPT_GROUP };
 	{"nonblock", no_argument, NULL, 'n'},                               \
 	{"force", no_argument, NULL, 'f'},                                  \
 	{"owner", required_argument, NULL, OPT_OWNER},                      \
-	{"group", required_argument, NULL, OPT_GROUP}
+	{"group", required_argument, NULL, OPT_GROUP},                      \
+	{"dir", required_argument, NULL, OPT_DIR}
 #define COMMON_LONGOPTS_TAIL                                                \
 	{"progress", no_argument, NULL, 'p'},                               \
 	{"stats", no_argument, NULL, OPT_STATS},                            \
@@ -96,6 +100,7 @@ void parse_filter_args(int argc, char **argv, const struct filter_cli *cli,
 /* io.c */
 #define IDLE_CHECK_MS 250 /* how often a blocked filter looks around */
 void tool_init(const char *name, char **argv);
+int choose_dir(const char *given);
 void occupy_stdio(void);
 int stdio_usable(int fd, int how);
 int wait_fd(int fd, short events, int timeout_ms);

@@ -105,6 +105,29 @@ test_names(void)
 	CHECK(!shmcat_valid_name(longname));
 }
 
+/* A ring's path in the default directory and in others. */
+static void
+test_paths(void)
+{
+	char buf[64];
+
+	CHECK_EQ(shmcat_path("r", buf, sizeof(buf)), 0);
+	CHECK(strcmp(buf, SHMCAT_DEFAULT_DIR "/shmcat.r") == 0);
+	CHECK_EQ(shmcat_path_in(NULL, "r", buf, sizeof(buf)), 0);
+	CHECK(strcmp(buf, SHMCAT_DEFAULT_DIR "/shmcat.r") == 0);
+	CHECK_EQ(shmcat_path_in("/run/rings//", "r", buf, sizeof(buf)), 0);
+	CHECK(strcmp(buf, "/run/rings/shmcat.r") == 0);
+	CHECK_EQ(shmcat_path_in("/", "r", buf, sizeof(buf)), 0);
+	CHECK(strcmp(buf, "/shmcat.r") == 0);
+	CHECK_EQ(shmcat_path_in("rel", "r", buf, sizeof(buf)), 0);
+	CHECK(strcmp(buf, "rel/shmcat.r") == 0);
+	CHECK_EQ(shmcat_path_in("", "r", buf, sizeof(buf)), -EINVAL);
+	CHECK_EQ(shmcat_path_in("/x", "a/b", buf, sizeof(buf)), -EINVAL);
+	CHECK_EQ(shmcat_path_in("/x", "r", NULL, 0), -EINVAL);
+	CHECK_EQ(shmcat_path_in("/run/rings", "r", buf, 19), -ENAMETOOLONG);
+	CHECK_EQ(shmcat_path_in("/run/rings", "r", buf, 20), 0);
+}
+
 /* Full and empty edges, and spans across the end of the data area. */
 static void
 test_full_empty_wrap(void)
@@ -396,6 +419,7 @@ int
 main(void)
 {
 	test_names();
+	test_paths();
 	test_full_empty_wrap();
 	test_writer_first();
 	test_open_errors();
