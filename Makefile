@@ -34,7 +34,7 @@ LIBOBJ = $(B)/lib/name.o $(B)/lib/error.o $(B)/lib/lock.o $(B)/lib/shm.o \
 TOOLOBJ = $(B)/tools/message.o $(B)/tools/parse.o $(B)/tools/options.o \
 	$(B)/tools/signals.o $(B)/tools/io.o $(B)/tools/meter.o $(B)/tools/filter.o
 PROGS = $(B)/shmcat-in $(B)/shmcat-out $(B)/shmcat
-UNITS = $(B)/test_ring $(B)/hostile
+UNITS = $(UNIT_TESTS) $(B)/hostile
 EXAMPLES = $(B)/examples/producer $(B)/examples/consumer $(B)/examples/evloop
 # The library's pages; every other function a page names (.Nm) is
 # installed as a link to it, so `man shmcat_wait_data` works.
@@ -89,8 +89,24 @@ $(B)/examples/%: examples/%.c $(B)/libshmcat.a include/shmcat.h | $(B)/examples
 
 examples: $(EXAMPLES)
 
-$(B)/test_ring: tests/unit/test_ring.c $(B)/libshmcat.a $(LIBHDRS)
+# The C unit tests (tests/unit/), one program each.  Those of the
+# tools' parsers link the tools' objects; those of the library's
+# internals link its objects, not the archive, whose internal names
+# objcopy hides.
+UNIT_TESTS = $(B)/test_ring $(B)/test_parse $(B)/test_human \
+	$(B)/test_header $(B)/test_build
+$(B)/test_ring: tests/unit/test_ring.c tests/unit/unit.h $(B)/libshmcat.a $(LIBHDRS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit/test_ring.c $(B)/libshmcat.a $(LDLIBS)
+
+$(B)/test_parse $(B)/test_human: $(B)/%: tests/unit/%.c tests/unit/unit.h \
+	$(TOOLOBJ) $(B)/libshmcat.a
+	$(CC) $(CFLAGS) -Isrc/tools $(LDFLAGS) -o $@ $< $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+
+$(B)/test_header $(B)/test_build: $(B)/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJ)
+	$(CC) $(CFLAGS) -Isrc/lib $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+unit: $(UNIT_TESTS)
+	rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc
 
 # The scribbler of tests/35-hostile.bats knows the private layout.
 $(B)/hostile: tests/hostile.c $(LIBHDRS)
@@ -109,7 +125,7 @@ $(B)/shmcat.pc: shmcat.pc.in | $(B)
 # examples run first, a producer and a consumer on one ring, then the
 # event loop (tests/75-library.bats runs them more thoroughly).
 check: all $(UNITS) $(EXAMPLES)
-	$(B)/test_ring
+	$(MAKE) unit
 	n=check-$$$$; timeout 20 $(B)/examples/consumer $$n & \
 	    timeout 20 $(B)/examples/producer $$n 100000 && wait $$!
 	n=check-ev-$$$$; timeout 20 $(B)/examples/evloop $$n </dev/null & \
@@ -147,8 +163,7 @@ soak-short: all
 SANITIZE_SUITES = tests/12-stdio.bats tests/20-errors.bats tests/32-lifecycle.bats \
 	tests/35-hostile.bats tests/38-trust.bats tests/75-library.bats
 sanitize:
-	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' LDFLAGS='-fsanitize=address,undefined' all build-asan/test_ring build-asan/hostile
-	build-asan/test_ring
+	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' LDFLAGS='-fsanitize=address,undefined' all build-asan/hostile unit
 	SHMCAT_BIN=build-asan SHMCAT_TEST_LDFLAGS='-fsanitize=address,undefined' \
 	    tests/run --filter-tags '!slow' $(SANITIZE_SUITES)
 	$(MAKE) B=build-tsan CFLAGS='-O1 -g -fsanitize=thread -Wno-tsan' LDFLAGS='-fsanitize=thread' all build-tsan/test_ring
@@ -212,4 +227,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan
 
-.PHONY: all examples check soak soak-short sanitize bench model demo install uninstall clean
+.PHONY: all examples unit check soak soak-short sanitize bench model demo install uninstall clean
