@@ -42,13 +42,15 @@ test_sizes(void)
 		{"4KIB", 0}, {"4Ki", 0}, {"4KB", 0}, {"4KiBs", 0},
 		{"4KK", 0}, {"4B", 0}, {"1T", 0}, {"1TiB", 0}, {"4 K", 0},
 		/* no signs, blanks, fractions, exponents or hexadecimal */
-		{"-1", 0}, {"-4K", 0}, {"+1", 0}, {" 1", 0}, {"1 ", 0},
-		{"\t1", 0}, {"1\n", 0}, {"1.5M", 0}, {"1e3", 0}, {"0x10", 0},
-		{"1,000", 0}, {"1_000", 0},
+		{"-1", 0}, {"-4K", 0}, {"+1", 0}, {"+4K", 0}, {" 1", 0},
+		{" 4K", 0}, {"1 ", 0}, {"4K ", 0}, {"\t1", 0}, {"1\n", 0},
+		{"1.5M", 0}, {"1e3", 0}, {"0x10", 0}, {"0x1000", 0},
+		{"1,000", 0}, {"1_000", 0}, {"abc", 0}, {"1x", 0}, {"12Q", 0},
 		/* wraps of 64 bits: the digits and the multiplier */
 		{"18446744073709551616", 0}, {"18446744073709551617", 0},
 		{"18014398509481984K", 0}, {"17592186044416M", 0},
-		{"17179869184G", 0}, {"99999999999999999999999999G", 0},
+		{"17179869184G", 0}, {"99999999999G", 0},
+		{"99999999999999999999K", 0}, {"99999999999999999999999999G", 0},
 	};
 	size_t i, got;
 	int rc;
@@ -114,7 +116,7 @@ test_timeouts(void)
 		{"", 0, 0}, {".5", 0, 0}, {"1.", 0, 0}, {"1..2", 0, 0},
 		{"-1", 0, 0}, {"+1", 0, 0}, {" 1", 0, 0}, {"1 ", 0, 0},
 		{"1s", 0, 0}, {"1e3", 0, 0}, {"0x10", 0, 0}, {"inf", 0, 0},
-		{"nan", 0, 0}, {"1,5", 0, 0},
+		{"nan", 0, 0}, {"1,5", 0, 0}, {"abc", 0, 0}, {"1x", 0, 0},
 	};
 	size_t i;
 	int ms, rc;
@@ -136,8 +138,9 @@ static void
 test_modes(void)
 {
 	static const char *const bad[] = {"0", "00", "0000", "1000", "7777",
-	    "00600", "8", "0609", "-600", "+600", " 600", "600 ", "0o600",
-	    "0x180", "rw", ""};
+	    "10000", "00600", "00000600", "8", "800", "999", "0609", "-1",
+	    "-600", "+600", " 600", "600 ", "0o600", "0x180", "rw", "abc",
+	    ""};
 	mode_t m;
 	size_t i;
 
@@ -302,9 +305,12 @@ test_refused_options(void)
 	refused("invalid size ''", ARGS("--size=", "r"));
 	refused("invalid size '65G'", ARGS("-s", "65G", "r"));
 	refused("invalid size ' 1M'", ARGS("-s", " 1M", "r"));
-	refused("invalid timeout '-1': decimal seconds", ARGS("-t", "-1", "r"));
-	refused("at most 2073600", ARGS("-t", "2073601", "r"));
-	refused("invalid mode '0999': octal", ARGS("-m", "0999", "r"));
+	refused("shmcat-in: invalid timeout '-1': decimal seconds: digits with "
+	    "an optional fraction, like 2 or 0.5, at most 2073600",
+	    ARGS("-t", "-1", "r"));
+	refused("invalid timeout '2073601'", ARGS("--timeout=2073601", "r"));
+	refused("shmcat-in: invalid mode '0999': octal, like 0600",
+	    ARGS("-m", "0999", "r"));
 	refused("invalid user '': give a name or a number", ARGS("--owner=", "r"));
 	refused("unknown user 'no-such-user-here'",
 	    ARGS("--owner=no-such-user-here", "r"));
