@@ -37,7 +37,7 @@ LIBOBJ = $(B)/lib/error.o $(B)/lib/name.o $(B)/lib/features.o $(B)/lib/wait.o $(
 TOOLOBJ = $(B)/tools/message.o $(B)/tools/parse.o $(B)/tools/options.o \
 	$(B)/tools/signals.o $(B)/tools/io.o $(B)/tools/meter.o $(B)/tools/filter.o
 PROGS = $(B)/shmcat-in $(B)/shmcat-out $(B)/shmcat
-UNITS = $(B)/test_ring $(B)/hostile
+UNITS = $(UNIT_TESTS) $(B)/hostile
 EXAMPLES = $(B)/examples/producer $(B)/examples/consumer $(B)/examples/evloop
 # The library's pages; every other function a page names (.Nm) is
 # installed as a link to it, so `man shmcat_wait_data` works.
@@ -92,8 +92,24 @@ $(B)/examples/%: examples/%.c $(B)/libshmcat.a include/shmcat.h | $(B)/examples
 
 examples: $(EXAMPLES)
 
-$(B)/test_ring: tests/unit/test_ring.c $(B)/libshmcat.a $(LIBHDRS)
+# The C unit tests (tests/unit/), one program each.  Those of the
+# tools' parsers link the tools' objects; those of the library's
+# internals link its objects, not the archive, whose internal names
+# objcopy hides.
+UNIT_TESTS = $(B)/test_ring $(B)/test_parse $(B)/test_human \
+	$(B)/test_header $(B)/test_build
+$(B)/test_ring: tests/unit/test_ring.c tests/unit/unit.h $(B)/libshmcat.a $(LIBHDRS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit/test_ring.c $(B)/libshmcat.a $(LDLIBS)
+
+$(B)/test_parse $(B)/test_human: $(B)/%: tests/unit/%.c tests/unit/unit.h \
+	$(TOOLOBJ) $(B)/libshmcat.a
+	$(CC) $(CFLAGS) -Isrc/tools $(LDFLAGS) -o $@ $< $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+
+$(B)/test_header $(B)/test_build: $(B)/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJ)
+	$(CC) $(CFLAGS) -Isrc/lib $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+unit: $(UNIT_TESTS)
+	rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc
 
 # The scribbler of tests/35-hostile.bats knows the private layout.
 $(B)/hostile: tests/hostile.c $(LIBHDRS)
@@ -104,22 +120,35 @@ $(B)/shmcat.pc: shmcat.pc.in | $(B)
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    shmcat.pc.in > $@
 
-# The README's test command.  Builds everything, runs the C unit tests,
-# the bats suite (tests/run installs bats-core if it is missing), the
-# model check of the ring protocol (model/check installs
-# spin), a short fixed-seed run of the soak, the sanitizer builds, and the
-# benchmark at a tiny size, only to keep it working.  The
-# examples run first, a producer and a consumer on one ring, then the
-# event loop (tests/75-library.bats runs them more thoroughly).
-check: all $(UNITS) $(EXAMPLES)
-	$(B)/test_ring
+# While working (README): builds, runs the unit tests, the examples (a
+# producer and a consumer on one ring, then the event loop;
+# tests/75-library.bats runs them more thoroughly), then the bats suites
+# but for the tests tagged slow, and beside them the model check of the
+# ring protocol (not its mutants), whose report follows.  The suites,
+# one test at a time, are the longer of the two: the model runs niced,
+# on the CPU time they leave.  tests/run installs bats-core and what
+# the suites need, model/check spin.
+check-quick: all $(UNITS) $(EXAMPLES)
+	$(MAKE) unit
 	n=check-$$$$; timeout 20 $(B)/examples/consumer $$n & \
 	    timeout 20 $(B)/examples/producer $$n 100000 && wait $$!
 	n=check-ev-$$$$; timeout 20 $(B)/examples/evloop $$n </dev/null & \
 	    timeout 20 $(B)/examples/producer $$n 100000 && wait $$!
-	tests/run
+	$(MAKE) -j2 quick-suites quick-model
+	cat $(B)/model.log
+quick: check-quick
+
+quick-suites:
+	tests/run --filter-tags '!slow' tests/*.bats
+quick-model:
+	nice model/check >$(B)/model.log 2>&1 || { cat $(B)/model.log; exit 1; }
+
+# The README's test command, and CI's (.ci/run): check-quick, then the
+# tests tagged slow, a short fixed-seed run of the soak, the sanitizer
+# builds, and the benchmark at a tiny size, only to keep it working.
+check: check-quick
+	tests/run --filter-tags slow tests/*.bats
 	$(MAKE) soak-short
-	model/check
 	$(MAKE) sanitize
 	BENCH_SIZE=64M BENCH_PAIRS=1 bench/run
 
@@ -143,17 +172,16 @@ soak-short: all
 # down its failure paths (closed descriptors and signals, errors, the
 # lifecycle, hostile peers, other users, the library), against ASan/UBSan
 # and TSan binaries in their own build directories.  The other suites
-# mostly repeat the happy path, and the tests tagged slow (three of the
-# hostile suite's rewriting scenes; the other two run) cost more than
+# mostly repeat the happy path, and the tests tagged slow:sanitized (three
+# of the hostile suite's rewriting scenes; the others run) cost more than
 # CI's time budget can carry; `tests/run` with SHMCAT_BIN=build-asan and
 # SHMCAT_TEST_LDFLAGS set, as below but without the filter, runs them all.
 SANITIZE_SUITES = tests/12-stdio.bats tests/20-errors.bats tests/32-lifecycle.bats \
 	tests/35-hostile.bats tests/38-trust.bats tests/75-library.bats
 sanitize:
-	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' LDFLAGS='-fsanitize=address,undefined' all build-asan/test_ring build-asan/hostile
-	build-asan/test_ring
+	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' LDFLAGS='-fsanitize=address,undefined' all build-asan/hostile unit
 	SHMCAT_BIN=build-asan SHMCAT_TEST_LDFLAGS='-fsanitize=address,undefined' \
-	    tests/run --filter-tags '!slow' $(SANITIZE_SUITES)
+	    tests/run --filter-tags '!slow:sanitized' $(SANITIZE_SUITES)
 	$(MAKE) B=build-tsan CFLAGS='-O1 -g -fsanitize=thread -Wno-tsan' LDFLAGS='-fsanitize=thread' all build-tsan/test_ring
 	build-tsan/test_ring
 
@@ -215,4 +243,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan
 
-.PHONY: all examples check soak soak-short sanitize bench model demo install uninstall clean
+.PHONY: all examples unit check-quick quick quick-suites quick-model check soak soak-short sanitize bench model demo install uninstall clean

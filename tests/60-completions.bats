@@ -368,6 +368,8 @@ EOF
 	same_set "shmcat" "$COMMANDS" "$output"
 }
 
+# slow: four zsh starts; the lighter zsh tests stay quick
+# bats test_tags=slow
 @test "zsh: ring names come from shmcat list" {
 	need zsh
 	make_rings
@@ -391,6 +393,8 @@ EOF
 	same_set "shmcat-out $R (no --dir)" "$R-a" "$output"
 }
 
+# slow: two zsh starts; the lighter zsh tests stay quick
+# bats test_tags=slow
 @test "zsh: without shmcat on PATH, no ring names" {
 	need zsh
 	make_rings
@@ -409,6 +413,8 @@ EOF
 	same_set "shmcat rm $R" "$FAKE_RINGS" "$output"
 }
 
+# slow: two zsh starts; the lighter zsh tests stay quick
+# bats test_tags=slow
 @test "zsh: shmcat status - offers its options" {
 	need zsh
 	run -0 zsh_complete 'shmcat status -'

@@ -13,31 +13,9 @@
 #include <unistd.h>
 
 #include "shmcat.h"
+#include "unit.h"
 
-static int failures, checks;
 static char ring[64];
-
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		checks++;                                                   \
-		if (!(cond)) {                                              \
-			failures++;                                         \
-			fprintf(stderr, "%s:%d: %s: check failed: %s\n",    \
-			    __FILE__, __LINE__, __func__, #cond);           \
-		}                                                           \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                      \
-	do {                                                                \
-		long long a_ = (long long)(a), b_ = (long long)(b);         \
-		checks++;                                                   \
-		if (a_ != b_) {                                             \
-			failures++;                                         \
-			fprintf(stderr, "%s:%d: %s: %s == %lld, expected "  \
-			    "%s == %lld\n", __FILE__, __LINE__, __func__,   \
-			    #a, a_, #b, b_);                                \
-		}                                                           \
-	} while (0)
 
 static struct shmcat_ring *
 open_role(enum shmcat_role role, size_t size, unsigned flags)
@@ -427,6 +405,5 @@ main(void)
 	test_fanout_and_tap();
 	test_records();
 	test_threads();
-	printf("test_ring: %d checks, %d failed\n", checks, failures);
-	return failures != 0;
+	return unit_done("test_ring");
 }
