@@ -15,31 +15,37 @@
 
 #include "tool.h"
 
-/* s[0..max) up to its first NUL, as a JSON string. */
+/* s[0..max) up to its first NUL, as a JSON string, to f. */
 static void
-json_string(const char *s, size_t max)
+json_string_to(FILE *f, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i;
 
-	putchar('"');
+	putc('"', f);
 	for (i = 0; i < max && p[i] != '\0'; i++) {
 		switch (p[i]) {
-		case '"': fputs("\\\"", stdout); break;
-		case '\\': fputs("\\\\", stdout); break;
-		case '\b': fputs("\\b", stdout); break;
-		case '\f': fputs("\\f", stdout); break;
-		case '\n': fputs("\\n", stdout); break;
-		case '\r': fputs("\\r", stdout); break;
-		case '\t': fputs("\\t", stdout); break;
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
 		default:
 			if (p[i] < 0x20 || p[i] >= 0x7f)
-				printf("\\u%04x", p[i]);
+				fprintf(f, "\\u%04x", p[i]);
 			else
-				putchar(p[i]);
+				putc(p[i], f);
 		}
 	}
-	putchar('"');
+	putc('"', f);
+}
+
+static void
+json_string(const char *s, size_t max)
+{
+	json_string_to(stdout, s, max);
 }
 
 static void
@@ -158,4 +164,20 @@ void
 json_end(void)
 {
 	fputs("]}\n", stdout);
+}
+
+/* The filters' --stats=json: one object on one line of f (stderr, as
+ * the stream has stdout); final is 0 for a report SIGUSR1 asked for. */
+void
+json_stats(FILE *f, const char *prog, const char *ring, int final,
+    const struct shmcat_counters *c, double secs)
+{
+	fputs("{\"program\":", f);
+	json_string_to(f, prog, 32);
+	fputs(",\"ring\":", f);
+	json_string_to(f, ring, SHMCAT_NAME_MAX);
+	fprintf(f, ",\"final\":%s,\"bytes\":%" PRIu64 ",\"seconds\":%.6f,"
+	    "\"bytes_per_second\":%.0f,\"sleeps\":%" PRIu64 ",\"skipped\":%"
+	    PRIu64 "}\n", final ? "true" : "false", c->bytes, secs,
+	    secs > 0 ? (double)c->bytes / secs : 0.0, c->sleeps, c->skipped);
 }

@@ -15,7 +15,7 @@ const char *force_hint = "use -f to replace it";
 int progress_shown;
 
 /* A message goes on a line of its own, not over the progress line. */
-static void
+void
 end_progress_line(void)
 {
 	if (progress_shown)

@@ -170,6 +170,7 @@ copy_out(struct reader *r)
 	size_t n;
 
 	for (;;) {
+		meter_tick(&r->f.meter); /* also after a write cut short */
 		if (caught_signal)
 			finish(r, SHMCAT_END, 0);
 		if ((n = shmcat_read_span(r->f.ring, &p)) == 0) {
@@ -186,7 +187,6 @@ copy_out(struct reader *r)
 			finish(r, SHMCAT_END, EXIT_IO);
 		}
 		shmcat_read_commit(r->f.ring, (size_t)put);
-		meter_tick(&r->f.meter);
 	}
 }
 
@@ -196,6 +196,7 @@ write_all(struct reader *r, const char *buf, size_t len)
 	ssize_t put;
 
 	while (len > 0) {
+		meter_tick(&r->f.meter);
 		if (caught_signal)
 			finish(r, SHMCAT_END, 0);
 		put = filter_write(&r->f, buf, len);

@@ -4,11 +4,11 @@
  *	message.c   one-line messages, exit codes for library errors
  *	parse.c     sizes, timeouts and modes from the command line
  *	options.c   the options both filters take, and their parsing
- *	signals.c   INT/TERM/HUP as a flag; SIGBUS and truncation
+ *	signals.c   INT/TERM/HUP as a flag, USR1 for stats; SIGBUS
  *	io.c        program start; closed standard descriptors; waiting on one
- *	meter.c     --progress and --stats
+ *	meter.c     --progress and --stats (and on SIGUSR1)
  *	filter.c    the start, stdin/stdout I/O and the finish of both filters
- *	json.c      shmcat list/status --json
+ *	json.c      shmcat list/status --json; --stats=json
  *
  * Who calls whom (no loops): DESIGN.md, "Architecture".
  */
@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "shmcat.h"
@@ -39,6 +40,7 @@ enum {
 extern const char *progname;
 extern const char *force_hint; /* what -f would do: "use -f to ..." */
 extern int progress_shown; /* a --progress line is on screen, unended */
+void end_progress_line(void);
 void warnx_ring(const char *ring, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int exit_code_for(int code, int attached);
@@ -57,10 +59,11 @@ int parse_mode(const char *s, mode_t *mode);
 struct tool_opts {
 	struct shmcat_opts lib;
 	int timeout_ms; /* -1: wait forever */
-	int verbose, stats, progress;
+	int verbose, stats, progress; /* stats: STATS_TEXT or STATS_JSON */
 	const char *ring;
 };
 
+enum { STATS_TEXT = 1, STATS_JSON };
 enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP, OPT_OWNER, OPT_GROUP };
 
 /* The options both filters take, first and last in their tables (and in
@@ -75,7 +78,7 @@ enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP, OPT_OWNER, OPT_GROUP };
 	{"group", required_argument, NULL, OPT_GROUP}
 #define COMMON_LONGOPTS_TAIL                                                \
 	{"progress", no_argument, NULL, 'p'},                               \
-	{"stats", no_argument, NULL, OPT_STATS},                            \
+	{"stats", optional_argument, NULL, OPT_STATS},                      \
 	{"verbose", no_argument, NULL, 'v'},                                \
 	{"help", no_argument, NULL, 'h'},                                   \
 	{"version", no_argument, NULL, 'V'},                                \
@@ -103,8 +106,10 @@ int stdout_gone(void);
 void close_stdout(void);
 
 /* signals.c */
-extern volatile sig_atomic_t caught_signal;
+extern volatile sig_atomic_t caught_signal, stats_wanted;
 void catch_signals(const char *ring);
+void hold_stats_signal(int hold);
+void stats_taken(void);
 void stop_nudges(void);
 void catch_sigbus(const char *what);
 void reraise(int sig) __attribute__((noreturn));
@@ -116,14 +121,18 @@ struct meter {
 	int64_t start_ns, last_ns;
 	uint64_t last_bytes;
 	int progress, tty;
+	int json; /* --stats=json */
 };
+int64_t mono_ns(void);
+int64_t deadline_after(int timeout_ms);
+int ms_left(int64_t deadline);
 void meter_start(struct meter *m, struct shmcat_ring *r, const char *verb,
     int progress);
 void meter_tick(struct meter *m);
 void meter_end(struct meter *m);
 int meter_wait(struct meter *m, int (*wait)(struct shmcat_ring *, int),
     int timeout_ms);
-void meter_stats(struct meter *m);
+void meter_stats(struct meter *m, int final);
 void human_size(uint64_t v, char *buf, size_t len);
 
 /* filter.c */
@@ -145,5 +154,7 @@ void json_ring(const char *sep, const char *name, struct shmcat_ring *r,
 void json_bad_ring(const char *sep, const char *name, const char *state,
     const char *error);
 void json_end(void);
+void json_stats(FILE *f, const char *prog, const char *ring, int final,
+    const struct shmcat_counters *c, double secs);
 
 #endif
