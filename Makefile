@@ -84,8 +84,10 @@ $(B)/shmcat-in: $(B)/tools/shmcat-in.o $(TOOLOBJ) $(B)/libshmcat.a
 $(B)/shmcat-out: $(B)/tools/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
 
-$(B)/shmcat: $(B)/tools/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+# shmcat alone shows rings over time (--watch) and to Prometheus (--prom).
+SHOWOBJ = $(B)/tools/view.o $(B)/tools/prom.o $(B)/tools/watch.o
+$(B)/shmcat: $(B)/tools/shmcat.o $(SHOWOBJ) $(TOOLOBJ) $(B)/libshmcat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat.o $(SHOWOBJ) $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
 
 # examples/: programs that use the library as its users would.
 $(B)/examples/%: examples/%.c $(B)/libshmcat.a include/shmcat.h | $(B)/examples

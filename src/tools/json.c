@@ -66,8 +66,18 @@ json_bool(const char *key, int v)
 	printf("\"%s\":%s", key, v ? "true" : "false");
 }
 
+/* A rate in whole bytes per second, or null if not known. */
 static void
-json_reader(const struct shmcat_reader_status *rs)
+json_rate(const char *key, double rate)
+{
+	if (rate < 0)
+		printf("\"%s\":null", key);
+	else
+		printf("\"%s\":%.0f", key, rate);
+}
+
+static void
+json_reader(const struct shmcat_reader_status *rs, const double *rate)
 {
 	printf("{\"slot\":%d,", rs->slot);
 	json_key("kind");
@@ -88,13 +98,18 @@ json_reader(const struct shmcat_reader_status *rs)
 	json_uint("sleeps", rs->sleeps);
 	putchar(',');
 	json_uint("skipped", rs->skipped);
+	if (rate) {
+		putchar(',');
+		json_rate("rate", *rate);
+	}
 	putchar('}');
 }
 
-/* One ring, as an element of "rings"; sep is "" or ",". */
+/* One ring, as an element of "rings"; sep is "" or ",".  With rates
+ * (--watch), also the rates since the last tick. */
 void
 json_ring(const char *sep, const char *name, struct shmcat_ring *r,
-    const struct shmcat_status *st)
+    const struct shmcat_status *st, const struct ring_rates *rates)
 {
 	struct shmcat_reader_status rs;
 	int i;
@@ -110,6 +125,12 @@ json_ring(const char *sep, const char *name, struct shmcat_ring *r,
 	    ",\"bytes_out\":%" PRIu64 ",", st->capacity, st->object_size,
 	    st->buffered, (unsigned)(st->buffered * 100 / st->capacity),
 	    st->tail, st->floor);
+	if (rates) {
+		json_rate("in_rate", rates->in);
+		putchar(',');
+		json_rate("out_rate", rates->out);
+		putchar(',');
+	}
 	json_key("record_mode");
 	json_string(st->record_mode, 32);
 	printf(",\"created\":%" PRId64 ",\"creator_pid\":%ld,", st->created_sec,
@@ -131,7 +152,8 @@ json_ring(const char *sep, const char *name, struct shmcat_ring *r,
 	for (i = 0; shmcat_reader_status(r, i, &rs) == 0; i++) {
 		if (i > 0)
 			putchar(',');
-		json_reader(&rs);
+		json_reader(&rs, rates && i < SHMCAT_MAX_READERS ?
+		    &rates->reader[i] : NULL);
 	}
 	fputs("]}", stdout);
 }
@@ -158,6 +180,15 @@ void
 json_begin(void)
 {
 	fputs("{\"schema\":1,\"rings\":[", stdout);
+}
+
+/* A line of --watch --json: tick counts from 0, time is the wall
+ * clock, interval what --watch asked for, both in seconds. */
+void
+json_tick_begin(unsigned long tick, double time, double interval)
+{
+	printf("{\"schema\":1,\"tick\":%lu,\"time\":%.3f,\"interval\":%.3f,"
+	    "\"rings\":[", tick, time, interval);
 }
 
 void

@@ -27,6 +27,7 @@
  * opened and closed, where a wait cut short would be an error; one sent
  * then is answered once the copying starts (or not at all at the end).
  */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -185,6 +186,45 @@ stats_taken(void)
 	if (!caught_signal)
 		stop_nudges();
 	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * shmcat --watch: INT, TERM and HUP (unless inherited ignored) set
+ * caught_signal, and are held blocked but while wait_signal sleeps in
+ * ppoll(2): one is never missed between a look at the flag and the
+ * sleep, and never cuts a tick's output short.
+ */
+static sigset_t sleep_mask; /* what wait_signal lets in */
+
+void
+hold_stop_signals(void)
+{
+	static const int stop[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction old;
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+		sigaddset(&set, stop[i]);
+	sigprocmask(SIG_BLOCK, &set, &sleep_mask);
+	for (i = 0; i < sizeof(stop) / sizeof(stop[0]); i++) {
+		catch_unless_ignored(stop[i], on_signal);
+		if (sigaction(stop[i], NULL, &old) == 0 &&
+		    old.sa_handler == on_signal)
+			sigdelset(&sleep_mask, stop[i]);
+	}
+}
+
+/* Sleep ms milliseconds, or until a stop signal: its number, or 0. */
+int
+wait_signal(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	if (!caught_signal)
+		ppoll(NULL, 0, &ts, &sleep_mask);
+	return caught_signal;
 }
 
 void

@@ -9,6 +9,9 @@
  *	meter.c     --progress and --stats (and on SIGUSR1)
  *	filter.c    the start, stdin/stdout I/O and the finish of both filters
  *	json.c      shmcat list/status --json; --stats=json
+ *	view.c      the rings at one moment, with rates (--watch, --prom)
+ *	prom.c      --prom: the Prometheus text format, written atomically
+ *	watch.c     --watch: a table, JSON Lines or --prom at every tick
  *
  * Who calls whom (no loops): DESIGN.md, "Architecture".
  */
@@ -16,6 +19,7 @@
 #define SHMCAT_TOOL_H
 
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,6 +117,8 @@ void stats_taken(void);
 void stop_nudges(void);
 void catch_sigbus(const char *what);
 void reraise(int sig) __attribute__((noreturn));
+void hold_stop_signals(void);
+int wait_signal(int ms);
 
 /* meter.c: --stats and --progress */
 struct meter {
@@ -147,10 +153,54 @@ void filter_exit(struct filter *f, enum shmcat_end how, int status)
     __attribute__((noreturn));
 ssize_t filter_write(struct filter *f, const void *buf, size_t n);
 
+/* view.c: the rings at one moment, for --watch and --prom */
+#define RATE_NONE (-1.0) /* a rate not known (yet) */
+struct ring_rates {	 /* bytes per second since the last tick */
+	double in, out;	 /* written; read by the slowest reader */
+	double reader[SHMCAT_MAX_READERS]; /* each of rd[] */
+};
+struct ring_view {
+	char name[NAME_MAX + 1];
+	struct shmcat_ring *r;	/* open until view_release */
+	const char *bad;	/* not shown as a ring: "gone", "invalid", ... */
+	char why[128];		/* ... and why */
+	struct shmcat_status st;
+	struct shmcat_reader_status rd[SHMCAT_MAX_READERS];
+	int nreaders;
+	int64_t at_ns;		/* when st was taken; 0 if bad */
+	struct ring_rates rate;
+};
+struct view {
+	char **names;		/* the rings asked for; */
+	int nnames;		/* none: every ring there is */
+	int quiet;		/* say nothing: the output shows what is bad */
+	struct ring_view *now, *then; /* this tick's, the last one's */
+	int n, cap, nthen, capthen;
+};
+int view_take(struct view *v);
+void view_release(struct view *v);
+void view_free(struct view *v);
+void describe_invalid(const char *name, const struct shmcat_error *err,
+    char *why, size_t len);
+
+/* prom.c: --prom (metrics in shmcat(1)) */
+void prom_print(FILE *f, const struct view *v);
+int prom_write_file(const struct view *v, const char *path);
+
+/* watch.c: --watch */
+enum { SHOW_TABLE, SHOW_JSON, SHOW_PROM };
+struct watch_how {
+	int show;		/* SHOW_* */
+	int interval_ms;
+	const char *output;	/* SHOW_PROM: the file */
+};
+int watch(struct view *v, const struct watch_how *how);
+
 /* json.c: shmcat --json (schema in shmcat(1)) */
 void json_begin(void);
 void json_ring(const char *sep, const char *name, struct shmcat_ring *r,
-    const struct shmcat_status *st);
+    const struct shmcat_status *st, const struct ring_rates *rates);
+void json_tick_begin(unsigned long tick, double time, double interval);
 void json_bad_ring(const char *sep, const char *name, const char *state,
     const char *error);
 void json_end(void);
