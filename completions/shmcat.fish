@@ -15,5 +15,8 @@ complete -c shmcat -n "not __fish_seen_subcommand_from $__shmcat_cmds" -a stat -
 complete -c shmcat -n "not __fish_seen_subcommand_from $__shmcat_cmds" -a rm -d 'Remove rings'
 complete -c shmcat -n '__fish_seen_subcommand_from list ls status stat' -s j -l json -d 'One JSON document'
 complete -c shmcat -n '__fish_seen_subcommand_from list ls status stat' -s k -l kv -d 'key=value lines'
+complete -c shmcat -n '__fish_seen_subcommand_from status stat' -l watch -d 'Show again every SECONDS, with rates'
+complete -c shmcat -n '__fish_seen_subcommand_from status stat' -l prom -d 'Prometheus text format'
+complete -c shmcat -n '__fish_seen_subcommand_from status stat' -s o -l output -r -F -d 'With --prom, replace FILE atomically'
 complete -c shmcat -n '__fish_seen_subcommand_from rm' -s f -l force -d 'Also remove what is not a valid ring (never one in use)'
 complete -c shmcat -n '__fish_seen_subcommand_from status stat rm' -a '(__shmcat_rings)' -d 'Ring'

@@ -10,7 +10,7 @@
 #include "tool.h"
 
 static const char usage_text[] =
-    "usage: shmcat-in [-fklnpv0] [-m mode] [-s size] [-t seconds] [--stats]\n"
+    "usage: shmcat-in [-fklnpv0] [-m mode] [-s size] [-t seconds] [--stats[=json]]\n"
     "                 [--owner=user] [--group=group] ring\n";
 
 static const char help_text[] =
@@ -28,7 +28,8 @@ static const char help_text[] =
     "  -0, --null            NUL-terminated records\n"
     "  -k, --keep-open       leave without ending the stream\n"
     "  -p, --progress        show progress on stderr when it is a terminal\n"
-    "      --stats           print a summary on exit\n"
+    "      --stats[=json]    print a summary on exit (and on SIGUSR1), as JSON\n"
+    "                        if asked\n"
     "  -v, --verbose         log IPC calls and lifecycle steps to stderr\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"

@@ -11,7 +11,7 @@
 
 static const char usage_text[] =
     "usage: shmcat-out [-fnpv] [-m mode] [-r name] [-s size] [-t seconds]\n"
-    "                  [--hangup] [--new] [--stats] [--tap]\n"
+    "                  [--hangup] [--new] [--stats[=json]] [--tap]\n"
     "                  [--owner=user] [--group=group] ring\n";
 
 static const char help_text[] =
@@ -30,7 +30,8 @@ static const char help_text[] =
     "      --new             start at new data, not the oldest byte kept\n"
     "      --hangup          end the whole stream when stdout's reader leaves\n"
     "  -p, --progress        show progress on stderr when it is a terminal\n"
-    "      --stats           print a summary on exit\n"
+    "      --stats[=json]    print a summary on exit (and on SIGUSR1), as JSON\n"
+    "                        if asked\n"
     "  -v, --verbose         log IPC calls and lifecycle steps to stderr\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
