@@ -499,6 +499,26 @@ _blocked_in_write() {
 	assert_no_ring "$R"
 }
 
+@test "SIGUSR1 with --progress on a terminal: the statistics on a line of their own, the progress goes on" {
+	need tmux
+	feed_open
+	TMUX_SOCK=$T/tmux.sock
+	tmux -S "$TMUX_SOCK" new-session -d -x 160 -y 10 \
+		"timeout $TMO '$SHMCAT_IN' -p -s 64K '$R' <'$FEED'; sleep 60" 3>&- 7>&-
+	wait_until _pane_matches "shmcat-in: $R: 0\\.0 B +[0-9:]+ +[0-9.]+ B/s +ring +0% full"
+	seq 1 1000 >"$T/in"
+	feed "$T/in"
+	wait_until _pane_matches "shmcat-in: $R: 3\\.8 KiB +[0-9:]+ .*ring +5% full"
+	kill -USR1 "$(ring_kv "$R" writer_pid)"
+	# The progress line is ended, the statistics follow on their own
+	# line, and the progress line is drawn again below them.
+	local nl=$'\n'
+	wait_until _pane_matches "ring +5% full *${nl}shmcat-in: $R: 3893 bytes \\(3\\.8 KiB\\) written in [0-9.]+ s, [^${nl}]*slept [0-9]+ times *${nl}shmcat-in: $R: 3\\.8 KiB "
+	feed_close
+	run -0 tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" "$(cat "$T/in")"
+}
+
 ##############
 #  EXAMPLES  #
 ##############
