@@ -35,7 +35,8 @@ LIBOBJ = $(B)/lib/error.o $(B)/lib/name.o $(B)/lib/features.o $(B)/lib/wait.o $(
 	$(B)/lib/replace.o $(B)/lib/role.o $(B)/lib/open.o $(B)/lib/close.o \
 	$(B)/lib/inspect.o $(B)/lib/bridge.o
 TOOLOBJ = $(B)/tools/message.o $(B)/tools/parse.o $(B)/tools/options.o \
-	$(B)/tools/signals.o $(B)/tools/io.o $(B)/tools/meter.o $(B)/tools/filter.o
+	$(B)/tools/signals.o $(B)/tools/io.o $(B)/tools/json.o $(B)/tools/meter.o \
+	$(B)/tools/filter.o
 PROGS = $(B)/shmcat-in $(B)/shmcat-out $(B)/shmcat
 UNITS = $(UNIT_TESTS) $(B)/hostile
 EXAMPLES = $(B)/examples/producer $(B)/examples/consumer $(B)/examples/evloop
@@ -83,8 +84,10 @@ $(B)/shmcat-in: $(B)/tools/shmcat-in.o $(TOOLOBJ) $(B)/libshmcat.a
 $(B)/shmcat-out: $(B)/tools/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat-out.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
 
-$(B)/shmcat: $(B)/tools/shmcat.o $(B)/tools/json.o $(TOOLOBJ) $(B)/libshmcat.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat.o $(B)/tools/json.o $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+# shmcat alone shows rings over time (--watch) and to Prometheus (--prom).
+SHOWOBJ = $(B)/tools/view.o $(B)/tools/prom.o $(B)/tools/watch.o
+$(B)/shmcat: $(B)/tools/shmcat.o $(SHOWOBJ) $(TOOLOBJ) $(B)/libshmcat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/tools/shmcat.o $(SHOWOBJ) $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
 
 # examples/: programs that use the library as its users would.
 $(B)/examples/%: examples/%.c $(B)/libshmcat.a include/shmcat.h | $(B)/examples

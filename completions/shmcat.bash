@@ -196,8 +196,15 @@ _shmcat_cmd()
 		_shmcat_offer_opts $'-j\n--json\n-k\n--kv\n--dir=' "$cur"
 		;;
 	status | stat)
-		if [[ $cur == -* ]]; then
-			_shmcat_offer_opts $'-j\n--json\n-k\n--kv\n--dir=' "$cur"
+		# -o FILE, --output=FILE ("--output" "=" "FILE" when '='
+		# breaks words): a file name.
+		local prev=${COMP_WORDS[COMP_CWORD - 1]}
+		[[ $prev == = ]] && prev=${COMP_WORDS[COMP_CWORD - 2]}
+		if [[ $prev == -o || $prev == --output ]]; then
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		elif [[ $cur == -* ]]; then
+			_shmcat_offer_opts $'-j\n--json\n-k\n--kv\n--watch\n--prom\n-o\n--output=\n--dir=' "$cur"
 		else
 			_shmcat_offer "$(_shmcat_rings)" "$cur"
 		fi

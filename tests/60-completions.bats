@@ -17,8 +17,10 @@ IN_OPTS='--size --mode --timeout --nonblock --force --owner --group --dir
 OUT_OPTS='--size --mode --timeout --nonblock --force --owner --group --dir
 --reader --tap --new --hangup --progress --stats --verbose --help --version'
 COMMANDS='list ls status stat rm'
-# The options of shmcat list and status (shmcat --help, shmcat(1)).
+# The options of shmcat list, and those of status (shmcat --help,
+# shmcat(1)).
 SHOW_OPTS='-j --json -k --kv --dir'
+STATUS_OPTS="$SHOW_OPTS --watch --prom -o --output"
 
 setup_file() { shmcat_setup_file; }
 
@@ -197,13 +199,21 @@ bash_complete() {
 @test "bash: shmcat list - and status - offer the options of --help" {
 	local o
 	run -0 --separate-stderr tmo "$SHMCAT" --help
-	for o in $SHOW_OPTS; do
-		assert_match "$output" "(^|[ ,])$o([ ,=]|$)" "$o in shmcat --help"
+	for o in $STATUS_OPTS; do
+		assert_match "$output" "(^|[ ,])$o([ ,=[]|$)" "$o in shmcat --help"
 	done
 	run -0 bash_complete shmcat list -
 	same_set "shmcat list -" "$SHOW_OPTS" "${output//=/}"
 	run -0 bash_complete shmcat status -
-	same_set "shmcat status -" "$SHOW_OPTS" "${output//=/}"
+	same_set "shmcat status -" "$STATUS_OPTS" "${output//=/}"
+}
+
+@test "bash: shmcat status -o and --output= complete file names" {
+	: >"$T/metrics.prom"
+	run -0 bash_complete shmcat status --prom -o "$T/met"
+	assert_equal "$output" "$T/metrics.prom" "shmcat status --prom -o"
+	run -0 bash_complete shmcat status --prom --output = "$T/met"
+	assert_equal "$output" "$T/metrics.prom" "shmcat status --prom --output="
 }
 
 @test "bash: ring names come from shmcat list" {
@@ -418,7 +428,7 @@ EOF
 @test "zsh: shmcat status - offers its options" {
 	need zsh
 	run -0 zsh_complete 'shmcat status -'
-	same_set "shmcat status -" "$SHOW_OPTS" "$output"
+	same_set "shmcat status -" "$STATUS_OPTS" "$output"
 	run -0 zsh_complete 'shmcat list -'
 	same_set "shmcat list -" "$SHOW_OPTS" "$output"
 }
@@ -516,12 +526,12 @@ fish_complete() {
 	assert_equal "$stderr" "" "stderr"
 }
 
-@test "fish: shmcat list - and status - offer -j and -k" {
+@test "fish: shmcat list - and status - offer their options" {
 	need fish
 	run -0 fish_complete shmcat.fish 'shmcat list -'
 	same_set "shmcat list -" "$SHOW_OPTS" "$output"
 	run -0 fish_complete shmcat.fish 'shmcat status -'
-	same_set "shmcat status -" "$SHOW_OPTS" "$output"
+	same_set "shmcat status -" "$STATUS_OPTS" "$output"
 }
 
 @test "fish: shmcat rm - offers -f, not list's -k" {

@@ -72,6 +72,8 @@ filter_start(struct filter *f, int stdio_fd, const char *verb)
 	 * larger than it holds. */
 	f->io_max = is_regular(stdio_fd) ? FILE_CHUNK : CHUNK;
 	meter_start(&f->meter, f->ring, verb, t->progress);
+	f->meter.json = t->stats == STATS_JSON;
+	hold_stats_signal(0); /* SIGUSR1: the statistics (signals.c) */
 	return 0;
 }
 
@@ -82,13 +84,14 @@ filter_start(struct filter *f, int stdio_fd, const char *verb)
 void
 filter_exit(struct filter *f, enum shmcat_end how, int status)
 {
+	hold_stats_signal(1); /* closing must not be cut short */
 	stop_nudges();
 	if (caught_signal && f->opt.lib.role == SHMCAT_WRITER &&
 	    (how == SHMCAT_END || how == SHMCAT_KEEP_OPEN))
 		how = SHMCAT_INTERRUPTED;
 	meter_end(&f->meter);
 	if (f->opt.stats)
-		meter_stats(&f->meter);
+		meter_stats(&f->meter, 1);
 	shmcat_close(f->ring, how);
 	if (caught_signal)
 		reraise(caught_signal);

@@ -15,31 +15,37 @@
 
 #include "tool.h"
 
-/* s[0..max) up to its first NUL, as a JSON string. */
+/* s[0..max) up to its first NUL, as a JSON string, to f. */
 static void
-json_string(const char *s, size_t max)
+json_string_to(FILE *f, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i;
 
-	putchar('"');
+	putc('"', f);
 	for (i = 0; i < max && p[i] != '\0'; i++) {
 		switch (p[i]) {
-		case '"': fputs("\\\"", stdout); break;
-		case '\\': fputs("\\\\", stdout); break;
-		case '\b': fputs("\\b", stdout); break;
-		case '\f': fputs("\\f", stdout); break;
-		case '\n': fputs("\\n", stdout); break;
-		case '\r': fputs("\\r", stdout); break;
-		case '\t': fputs("\\t", stdout); break;
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
 		default:
 			if (p[i] < 0x20 || p[i] >= 0x7f)
-				printf("\\u%04x", p[i]);
+				fprintf(f, "\\u%04x", p[i]);
 			else
-				putchar(p[i]);
+				putc(p[i], f);
 		}
 	}
-	putchar('"');
+	putc('"', f);
+}
+
+static void
+json_string(const char *s, size_t max)
+{
+	json_string_to(stdout, s, max);
 }
 
 static void
@@ -60,8 +66,18 @@ json_bool(const char *key, int v)
 	printf("\"%s\":%s", key, v ? "true" : "false");
 }
 
+/* A rate in whole bytes per second, or null if not known. */
 static void
-json_reader(const struct shmcat_reader_status *rs)
+json_rate(const char *key, double rate)
+{
+	if (rate < 0)
+		printf("\"%s\":null", key);
+	else
+		printf("\"%s\":%.0f", key, rate);
+}
+
+static void
+json_reader(const struct shmcat_reader_status *rs, const double *rate)
 {
 	printf("{\"slot\":%d,", rs->slot);
 	json_key("kind");
@@ -82,13 +98,18 @@ json_reader(const struct shmcat_reader_status *rs)
 	json_uint("sleeps", rs->sleeps);
 	putchar(',');
 	json_uint("skipped", rs->skipped);
+	if (rate) {
+		putchar(',');
+		json_rate("rate", *rate);
+	}
 	putchar('}');
 }
 
-/* One ring, as an element of "rings"; sep is "" or ",". */
+/* One ring, as an element of "rings"; sep is "" or ",".  With rates
+ * (--watch), also the rates since the last tick. */
 void
 json_ring(const char *sep, const char *name, struct shmcat_ring *r,
-    const struct shmcat_status *st)
+    const struct shmcat_status *st, const struct ring_rates *rates)
 {
 	struct shmcat_reader_status rs;
 	int i;
@@ -104,6 +125,12 @@ json_ring(const char *sep, const char *name, struct shmcat_ring *r,
 	    ",\"bytes_out\":%" PRIu64 ",", st->capacity, st->object_size,
 	    st->buffered, (unsigned)(st->buffered * 100 / st->capacity),
 	    st->tail, st->floor);
+	if (rates) {
+		json_rate("in_rate", rates->in);
+		putchar(',');
+		json_rate("out_rate", rates->out);
+		putchar(',');
+	}
 	json_key("record_mode");
 	json_string(st->record_mode, 32);
 	printf(",\"created\":%" PRId64 ",\"creator_pid\":%ld,", st->created_sec,
@@ -125,7 +152,8 @@ json_ring(const char *sep, const char *name, struct shmcat_ring *r,
 	for (i = 0; shmcat_reader_status(r, i, &rs) == 0; i++) {
 		if (i > 0)
 			putchar(',');
-		json_reader(&rs);
+		json_reader(&rs, rates && i < SHMCAT_MAX_READERS ?
+		    &rates->reader[i] : NULL);
 	}
 	fputs("]}", stdout);
 }
@@ -154,8 +182,33 @@ json_begin(void)
 	fputs("{\"schema\":1,\"rings\":[", stdout);
 }
 
+/* A line of --watch --json: tick counts from 0, time is the wall
+ * clock, interval what --watch asked for, both in seconds. */
+void
+json_tick_begin(unsigned long tick, double time, double interval)
+{
+	printf("{\"schema\":1,\"tick\":%lu,\"time\":%.3f,\"interval\":%.3f,"
+	    "\"rings\":[", tick, time, interval);
+}
+
 void
 json_end(void)
 {
 	fputs("]}\n", stdout);
+}
+
+/* The filters' --stats=json: one object on one line of f (stderr, as
+ * the stream has stdout); final is 0 for a report SIGUSR1 asked for. */
+void
+json_stats(FILE *f, const char *prog, const char *ring, int final,
+    const struct shmcat_counters *c, double secs)
+{
+	fputs("{\"program\":", f);
+	json_string_to(f, prog, 32);
+	fputs(",\"ring\":", f);
+	json_string_to(f, ring, SHMCAT_NAME_MAX);
+	fprintf(f, ",\"final\":%s,\"bytes\":%" PRIu64 ",\"seconds\":%.6f,"
+	    "\"bytes_per_second\":%.0f,\"sleeps\":%" PRIu64 ",\"skipped\":%"
+	    PRIu64 "}\n", final ? "true" : "false", c->bytes, secs,
+	    secs > 0 ? (double)c->bytes / secs : 0.0, c->sleeps, c->skipped);
 }

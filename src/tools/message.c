@@ -17,7 +17,7 @@ const char *ring_dir;
 int progress_shown;
 
 /* A message goes on a line of its own, not over the progress line. */
-static void
+void
 end_progress_line(void)
 {
 	if (progress_shown)

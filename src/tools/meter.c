@@ -1,4 +1,5 @@
-/* meter.c - --progress (a pv-style line on a terminal) and --stats. */
+/* meter.c - --progress (a pv-style line on a terminal) and --stats, at
+ * the end and whenever SIGUSR1 asks. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,13 +11,32 @@
 
 static void meter_draw(struct meter *m, int64_t now);
 
-static int64_t
+int64_t
 mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The moment timeout_ms (-1: none) from now, for ms_left. */
+int64_t
+deadline_after(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : mono_ns() + (int64_t)timeout_ms * 1000000;
+}
+
+/* Milliseconds left until deadline, at least 0; -1 if there is none. */
+int
+ms_left(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline < 0)
+		return -1;
+	left = (deadline - mono_ns() + 999999) / 1000000;
+	return left > 0 ? (int)left : 0;
 }
 
 void
@@ -101,12 +121,25 @@ meter_draw(struct meter *m, int64_t now)
 	m->last_bytes = c.bytes;
 }
 
-/* Redraw at most twice a second (pv draws every second). */
+/* The statistics now, on a line of their own, as SIGUSR1 asks. */
+static void
+meter_report(struct meter *m)
+{
+	stats_taken();
+	end_progress_line(); /* redrawn below on the next tick */
+	meter_stats(m, 0);
+}
+
+/* Called by every copy loop, also after a call cut short by a signal:
+ * print the statistics SIGUSR1 asked for; redraw --progress at most
+ * twice a second (pv draws every second). */
 void
 meter_tick(struct meter *m)
 {
 	int64_t now;
 
+	if (stats_wanted)
+		meter_report(m);
 	if (!m->tty)
 		return;
 	now = mono_ns();
@@ -126,14 +159,20 @@ meter_end(struct meter *m)
 	progress_shown = 0;
 }
 
+/* The summary of --stats (final), or of SIGUSR1 (not final). */
 void
-meter_stats(struct meter *m)
+meter_stats(struct meter *m, int final)
 {
 	struct shmcat_counters c;
 	double secs = (double)(mono_ns() - m->start_ns) / 1e9;
 	char total[32], rate[32];
 
 	shmcat_counters(m->ring, &c);
+	if (m->json) {
+		json_stats(stderr, progname, shmcat_name(m->ring), final, &c,
+		    secs);
+		return;
+	}
 	human((double)c.bytes, total, sizeof(total));
 	human(secs > 0 ? (double)c.bytes / secs : 0, rate, sizeof(rate));
 	fprintf(stderr, "%s: %s: %" PRIu64 " bytes (%s) %s in %.3f s, %s/s, "
@@ -144,24 +183,27 @@ meter_stats(struct meter *m)
 	fputc('\n', stderr);
 }
 
-/* A wait that comes up twice a second to refresh --progress, so a
- * stalled transfer still shows how full the ring is. */
+/* A wait on the ring for up to timeout_ms (-1: no limit), which comes
+ * up twice a second to refresh --progress, so a stalled transfer still
+ * shows how full the ring is, and after SIGUSR1 to print the
+ * statistics; either way it goes on to the same deadline.  A stop
+ * signal ends it: -EINTR. */
 int
 meter_wait(struct meter *m, int (*wait)(struct shmcat_ring *, int),
     int timeout_ms)
 {
-	int64_t deadline, left;
-	int rc;
+	int64_t deadline;
+	int left, slice, rc;
 
-	if (!m->tty || timeout_ms == 0)
-		return wait(m->ring, timeout_ms);
-	deadline = timeout_ms < 0 ? -1 : mono_ns() + (int64_t)timeout_ms * 1000000;
+	if (timeout_ms == 0)
+		return wait(m->ring, 0);
+	deadline = deadline_after(timeout_ms);
 	for (;;) {
-		left = deadline < 0 ? 500 : (deadline - mono_ns()) / 1000000;
-		if (left <= 0)
+		if ((left = ms_left(deadline)) == 0)
 			return -ETIMEDOUT;
-		rc = wait(m->ring, left < 500 ? (int)left : 500);
-		if (rc != -ETIMEDOUT)
+		slice = m->tty && (left < 0 || left > 500) ? 500 : left;
+		rc = wait(m->ring, slice);
+		if (rc == -EINTR ? caught_signal != 0 : rc != -ETIMEDOUT)
 			return rc;
 		meter_tick(m);
 	}

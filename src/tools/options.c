@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -103,8 +104,13 @@ common_option(int c, const char *arg, struct tool_opts *t)
 	case 'p':
 		t->progress = 1;
 		return 1;
-	case OPT_STATS:
-		t->stats = 1;
+	case OPT_STATS: /* --stats or --stats=json */
+		if (arg && strcmp(arg, "json") != 0) {
+			warnx_ring(NULL, "invalid --stats format '%s': only "
+			    "json", arg);
+			return -1;
+		}
+		t->stats = arg ? STATS_JSON : STATS_TEXT;
 		return 1;
 	case 'v':
 		t->verbose = 1;

@@ -10,7 +10,7 @@
 #include "tool.h"
 
 static const char usage_text[] =
-    "usage: shmcat-in [-fklnpv0] [-m mode] [-s size] [-t seconds] [--stats]\n"
+    "usage: shmcat-in [-fklnpv0] [-m mode] [-s size] [-t seconds] [--stats[=json]]\n"
     "                 [--owner=user] [--group=group] [--dir=dir] ring\n";
 
 static const char help_text[] =
@@ -30,7 +30,8 @@ static const char help_text[] =
     "  -0, --null            NUL-terminated records\n"
     "  -k, --keep-open       leave without ending the stream\n"
     "  -p, --progress        show progress on stderr when it is a terminal\n"
-    "      --stats           print a summary on exit\n"
+    "      --stats[=json]    print a summary on exit (and on SIGUSR1), as JSON\n"
+    "                        if asked\n"
     "  -v, --verbose         log IPC calls and lifecycle steps to stderr\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
@@ -97,10 +98,12 @@ fail_wait(struct writer *w, int rc)
 }
 
 /* Leave if a signal came or a reader hung up; an idle producer must not
- * keep a writer nobody reads from (shmcat-out --hangup). */
+ * keep a writer nobody reads from (shmcat-out --hangup).  Redraw
+ * --progress, and print the statistics if SIGUSR1 asked. */
 static void
 look_around(struct writer *w)
 {
+	meter_tick(&w->f.meter);
 	if (caught_signal)
 		finish(w, SHMCAT_INTERRUPTED, 0);
 	if (shmcat_hungup(w->f.ring) > 0)
@@ -119,7 +122,6 @@ wait_input(struct writer *w)
 
 	do {
 		look_around(w);
-		meter_tick(&w->f.meter);
 		rc = wait_fd(STDIN_FILENO, POLLIN, IDLE_CHECK_MS);
 	} while (rc == 0 || rc == -EINTR);
 }
@@ -157,25 +159,28 @@ copy_bytes(struct writer *w)
 			finish(w, w->keep_open ? SHMCAT_KEEP_OPEN : SHMCAT_END, 0);
 		if ((rc = shmcat_write_commit(w->f.ring, (size_t)got)) != 0)
 			fail_wait(w, rc);
-		meter_tick(&w->f.meter);
 	}
 }
 
-/* shmcat_write_record, waiting for space in half-second slices while
- * --progress is drawn, so the line goes on moving on a full ring. */
+/* shmcat_write_record within --timeout, waiting for space in
+ * half-second slices while --progress is drawn, so the line goes on
+ * moving on a full ring; SIGUSR1 is answered on the way, as in
+ * meter_wait, and only a stop signal ends the wait early (-EINTR). */
 static int
 write_record(struct writer *w, const char *buf, size_t n)
 {
+	int64_t deadline = deadline_after(w->f.opt.timeout_ms);
 	int left = w->f.opt.timeout_ms, slice, rc;
 
 	for (;;) {
 		slice = !w->f.meter.tty || (left >= 0 && left <= 500) ? left : 500;
 		rc = shmcat_write_record(w->f.ring, buf, n, slice);
-		if (rc != -ETIMEDOUT || slice == left)
+		if (rc == -EINTR ? caught_signal != 0 :
+		    rc != -ETIMEDOUT || slice == left)
 			return rc;
-		if (left > 0)
-			left -= slice;
 		meter_tick(&w->f.meter);
+		if (left != 0 && (left = ms_left(deadline)) == 0)
+			return -ETIMEDOUT;
 	}
 }
 
@@ -202,8 +207,7 @@ put_records(struct writer *w, const char *buf, size_t len, char sep, int eof)
 		}
 		n = (size_t)(end - (buf + done)) + 1;
 		while ((rc = write_record(w, buf + done, n)) == -EINTR)
-			if (caught_signal)
-				finish(w, SHMCAT_INTERRUPTED, 0);
+			look_around(w);
 		if (rc != 0)
 			fail_wait(w, rc);
 		done += n;

@@ -11,7 +11,7 @@
 
 static const char usage_text[] =
     "usage: shmcat-out [-fnpv] [-m mode] [-r name] [-s size] [-t seconds]\n"
-    "                  [--hangup] [--new] [--stats] [--tap]\n"
+    "                  [--hangup] [--new] [--stats[=json]] [--tap]\n"
     "                  [--owner=user] [--group=group] [--dir=dir] ring\n";
 
 static const char help_text[] =
@@ -32,7 +32,8 @@ static const char help_text[] =
     "      --new             start at new data, not the oldest byte kept\n"
     "      --hangup          end the whole stream when stdout's reader leaves\n"
     "  -p, --progress        show progress on stderr when it is a terminal\n"
-    "      --stats           print a summary on exit\n"
+    "      --stats[=json]    print a summary on exit (and on SIGUSR1), as JSON\n"
+    "                        if asked\n"
     "  -v, --verbose         log IPC calls and lifecycle steps to stderr\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
@@ -172,6 +173,7 @@ copy_out(struct reader *r)
 	size_t n;
 
 	for (;;) {
+		meter_tick(&r->f.meter); /* also after a write cut short */
 		if (caught_signal)
 			finish(r, SHMCAT_END, 0);
 		if ((n = shmcat_read_span(r->f.ring, &p)) == 0) {
@@ -188,7 +190,6 @@ copy_out(struct reader *r)
 			finish(r, SHMCAT_END, EXIT_IO);
 		}
 		shmcat_read_commit(r->f.ring, (size_t)put);
-		meter_tick(&r->f.meter);
 	}
 }
 
@@ -198,6 +199,7 @@ write_all(struct reader *r, const char *buf, size_t len)
 	ssize_t put;
 
 	while (len > 0) {
+		meter_tick(&r->f.meter);
 		if (caught_signal)
 			finish(r, SHMCAT_END, 0);
 		put = filter_write(&r->f, buf, len);

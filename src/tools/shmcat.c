@@ -13,6 +13,8 @@
 static const char usage_text[] =
     "usage: shmcat list [-j | -k] [--dir=dir]\n"
     "       shmcat status [-j | -k] [--dir=dir] ring ...\n"
+    "       shmcat status --watch[=seconds] [-j | --prom -o file] [--dir=dir] [ring ...]\n"
+    "       shmcat status --prom [-o file] [--dir=dir] [ring ...]\n"
     "       shmcat rm [-f] [--dir=dir] ring ...\n";
 
 static const char help_text[] =
@@ -25,18 +27,28 @@ static const char help_text[] =
     "\n"
     "Options:\n"
     "  -j, --json            machine-readable output: one JSON document\n"
+    "                        (with --watch, one JSON object a line)\n"
     "  -k, --kv              machine-readable output: key=value per line\n"
+    "      --watch[=SECS]    status: again every SECS seconds (default 1), with\n"
+    "                        rates, until interrupted; no ring: every ring\n"
+    "      --prom            status: Prometheus text format; no ring: every ring\n"
+    "  -o, --output=FILE     --prom: replace FILE atomically instead of stdout\n"
     "  -f, --force           rm: also remove what is not a valid ring (never one in use)\n"
     "      --dir=DIR         the rings in DIR (default $SHMCAT_DIR, else /dev/shm)\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
     "\n"
     "Exit status: 0 done, 1 output or SIGBUS error, 2 bad input or unavailable\n"
-    "ring.  See shmcat(1).\n";
+    "ring, 128+N --watch stopped by signal N.  See shmcat(1).\n";
+
+enum { OPT_WATCH = 300, OPT_PROM }; /* (tool.h's OPT_* are below) */
 
 static const struct option longopts[] = {
 	{"json", no_argument, NULL, 'j'},
 	{"kv", no_argument, NULL, 'k'},
+	{"watch", optional_argument, NULL, OPT_WATCH},
+	{"prom", no_argument, NULL, OPT_PROM},
+	{"output", required_argument, NULL, 'o'},
 	{"force", no_argument, NULL, 'f'},
 	{"dir", required_argument, NULL, OPT_DIR},
 	{"help", no_argument, NULL, 'h'},
@@ -44,7 +56,8 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static int json, kv, force;
+static int json, kv, force, prom;
+static struct watch_how how; /* interval_ms 0: not watching */
 static const char *dir_given; /* --dir */
 
 /* "," before every element of a JSON array but the first. */
@@ -155,7 +168,7 @@ cmd_status(int n, char **names)
 			warnx_ring(names[i], "%s", shmcat_strerror(rc));
 			worst = EXIT_USAGE;
 		} else if (json) {
-			json_ring(json_sep(), names[i], r, &st);
+			json_ring(json_sep(), names[i], r, &st, NULL);
 		} else if (kv) {
 			print_kv(names[i], r, &st);
 		} else {
@@ -197,15 +210,9 @@ list_bad(const char *name, const char *state, const char *why)
 static void
 list_invalid(const char *name, const struct shmcat_error *err)
 {
-	char path[PATH_MAX], why[96];
-	const char *kind = NULL;
+	char why[128];
 
-	if (err->code == -SHMCAT_ENOTRING)
-		kind = odd_kind(name, path, sizeof(path));
-	if (kind)
-		snprintf(why, sizeof(why), "a %s, not a shmcat ring", kind);
-	else
-		snprintf(why, sizeof(why), "%s", shmcat_strerror(err->code));
+	describe_invalid(name, err, why, sizeof(why));
 	list_bad(name, "invalid", why);
 }
 
@@ -233,7 +240,7 @@ list_one(const char *name, void *ctx)
 	if (bad)
 		list_bad(name, "corrupt", shmcat_strerror(-SHMCAT_ECORRUPT));
 	else if (json)
-		json_ring(json_sep(), name, r, &st);
+		json_ring(json_sep(), name, r, &st, NULL);
 	else if (kv)
 		printf("name=%s capacity=%" PRIu64 " buffered=%" PRIu64
 		    " state=%s writer_alive=%d readers_alive=%d\n", name,
@@ -265,6 +272,60 @@ cmd_list(void)
 	return 0;
 }
 
+/* status --prom or --watch: the rings named, or with none every ring. */
+static int
+cmd_show(int n, char **names)
+{
+	struct view v = {.names = names, .nnames = n};
+	int rc, out;
+
+	how.show = prom ? SHOW_PROM : json ? SHOW_JSON : SHOW_TABLE;
+	if (how.interval_ms > 0)
+		return watch(&v, &how);
+	rc = view_take(&v);
+	if (how.output)
+		out = prom_write_file(&v, how.output);
+	else
+		prom_print(stdout, &v), out = 0;
+	view_free(&v);
+	return out ? out : rc;
+}
+
+/* What is wrong with --watch, --prom and -o as given, or NULL. */
+static const char *
+show_misuse(const char *cmd)
+{
+	int status = !strcmp(cmd, "status") || !strcmp(cmd, "stat");
+
+	if ((how.interval_ms || prom) && !status)
+		return "--watch and --prom are for status";
+	if (prom && (json || kv))
+		return "--prom, -j and -k: choose one output format";
+	if (how.interval_ms && kv)
+		return "--watch shows a table, -j or --prom; not -k";
+	if (how.output && !prom)
+		return "-o is for --prom";
+	if (how.interval_ms && prom && !how.output)
+		return "--watch --prom rewrites a file at every tick: give -o FILE";
+	return NULL;
+}
+
+/* --watch[=SECS]: 1 second, or SECS from 0.01 to a day. */
+static int
+watch_option(const char *arg)
+{
+	int ms = 1000;
+
+	if (arg && (parse_timeout(arg, &ms) != 0 || ms < 10 ||
+	    ms > 86400000)) {
+		warnx_ring(NULL, "invalid interval '%s': seconds, like 2 or "
+		    "0.5, from 0.01 to 86400", arg);
+		return EXIT_USAGE;
+	}
+	how.interval_ms = ms;
+	return -1;
+}
+
 static int
 cmd_rm(int n, char **names)
 {
@@ -280,13 +341,16 @@ cmd_rm(int n, char **names)
 /* An option, before the command or after it: -1 once taken, or the
  * exit status (--help, --version, a usage error). */
 static int
-take_option(int c)
+take_option(int c, const char *arg)
 {
 	switch (c) {
 	case 'j': json = 1; return -1;
 	case 'k': kv = 1; return -1;
 	case 'f': force = 1; return -1;
-	case OPT_DIR: dir_given = optarg; return -1;
+	case OPT_DIR: dir_given = arg; return -1;
+	case OPT_WATCH: return watch_option(arg);
+	case OPT_PROM: prom = 1; return -1;
+	case 'o': how.output = arg; return -1;
 	case 'h':
 		fputs(usage_text, stdout);
 		fputs(help_text, stdout);
@@ -308,8 +372,8 @@ main(int argc, char **argv)
 	int c, n = 0, rc;
 
 	tool_init("shmcat", argv);
-	while ((c = getopt_long(argc, argv, "+jkfhV", longopts, NULL)) != -1)
-		if ((rc = take_option(c)) >= 0)
+	while ((c = getopt_long(argc, argv, "+jkfo:hV", longopts, NULL)) != -1)
+		if ((rc = take_option(c, optarg)) >= 0)
 			return rc;
 	if (optind >= argc) {
 		fputs(usage_text, stderr);
@@ -328,10 +392,10 @@ main(int argc, char **argv)
 	argv[0] = (char *)progname;
 	names = argv + 1;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "-jkfhV", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "-jkfo:hV", longopts, NULL)) != -1)
 		if (c == 1)
 			names[n++] = optarg;
-		else if ((rc = take_option(c)) >= 0)
+		else if ((rc = take_option(c, optarg)) >= 0)
 			return rc;
 	while (optind < argc)
 		names[n++] = argv[optind++];
@@ -346,11 +410,19 @@ main(int argc, char **argv)
 		warnx_ring(NULL, "rm: --json is for list and status");
 		return EXIT_USAGE;
 	}
+	if (show_misuse(cmd)) {
+		warnx_ring(NULL, "%s", show_misuse(cmd));
+		return EXIT_USAGE;
+	}
 	if (!strcmp(cmd, "list") || !strcmp(cmd, "ls")) {
 		if (n == 0)
 			return cmd_list();
 		warnx_ring(NULL, "%s takes no ring names", cmd);
 		return EXIT_USAGE;
+	}
+	if (how.interval_ms || prom) { /* show_misuse: for status alone */
+		force_hint = "shmcat rm -f removes it";
+		return cmd_show(n, names);
 	}
 	if (n == 0) {
 		warnx_ring(NULL, "%s: missing ring name", cmd);

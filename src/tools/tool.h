@@ -4,11 +4,14 @@
  *	message.c   one-line messages, exit codes for library errors
  *	parse.c     sizes, timeouts and modes from the command line
  *	options.c   the options both filters take, and their parsing
- *	signals.c   INT/TERM/HUP as a flag; SIGBUS and truncation
+ *	signals.c   INT/TERM/HUP as a flag, USR1 for stats; SIGBUS
  *	io.c        program start; closed standard descriptors; waiting on one
- *	meter.c     --progress and --stats
+ *	meter.c     --progress and --stats (and on SIGUSR1)
  *	filter.c    the start, stdin/stdout I/O and the finish of both filters
- *	json.c      shmcat list/status --json
+ *	json.c      shmcat list/status --json; --stats=json
+ *	view.c      the rings at one moment, with rates (--watch, --prom)
+ *	prom.c      --prom: the Prometheus text format, written atomically
+ *	watch.c     --watch: a table, JSON Lines or --prom at every tick
  *
  * Who calls whom (no loops): DESIGN.md, "Architecture".
  */
@@ -16,8 +19,10 @@
 #define SHMCAT_TOOL_H
 
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "shmcat.h"
@@ -40,6 +45,7 @@ extern const char *progname;
 extern const char *force_hint; /* what -f would do: "use -f to ..." */
 extern const char *ring_dir; /* --dir or $SHMCAT_DIR; NULL: the default */
 extern int progress_shown; /* a --progress line is on screen, unended */
+void end_progress_line(void);
 void warnx_ring(const char *ring, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int exit_code_for(int code, int attached);
@@ -59,10 +65,11 @@ int parse_mode(const char *s, mode_t *mode);
 struct tool_opts {
 	struct shmcat_opts lib;
 	int timeout_ms; /* -1: wait forever */
-	int verbose, stats, progress;
+	int verbose, stats, progress; /* stats: STATS_TEXT or STATS_JSON */
 	const char *ring;
 };
 
+enum { STATS_TEXT = 1, STATS_JSON };
 enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP, OPT_OWNER, OPT_GROUP,
 	OPT_DIR };
 
@@ -79,7 +86,7 @@ enum { OPT_STATS = 256, OPT_TAP, OPT_NEW, OPT_HANGUP, OPT_OWNER, OPT_GROUP,
 	{"dir", required_argument, NULL, OPT_DIR}
 #define COMMON_LONGOPTS_TAIL                                                \
 	{"progress", no_argument, NULL, 'p'},                               \
-	{"stats", no_argument, NULL, OPT_STATS},                            \
+	{"stats", optional_argument, NULL, OPT_STATS},                      \
 	{"verbose", no_argument, NULL, 'v'},                                \
 	{"help", no_argument, NULL, 'h'},                                   \
 	{"version", no_argument, NULL, 'V'},                                \
@@ -108,11 +115,15 @@ int stdout_gone(void);
 void close_stdout(void);
 
 /* signals.c */
-extern volatile sig_atomic_t caught_signal;
+extern volatile sig_atomic_t caught_signal, stats_wanted;
 void catch_signals(const char *ring);
+void hold_stats_signal(int hold);
+void stats_taken(void);
 void stop_nudges(void);
 void catch_sigbus(const char *what);
 void reraise(int sig) __attribute__((noreturn));
+void hold_stop_signals(void);
+int wait_signal(int ms);
 
 /* meter.c: --stats and --progress */
 struct meter {
@@ -121,14 +132,18 @@ struct meter {
 	int64_t start_ns, last_ns;
 	uint64_t last_bytes;
 	int progress, tty;
+	int json; /* --stats=json */
 };
+int64_t mono_ns(void);
+int64_t deadline_after(int timeout_ms);
+int ms_left(int64_t deadline);
 void meter_start(struct meter *m, struct shmcat_ring *r, const char *verb,
     int progress);
 void meter_tick(struct meter *m);
 void meter_end(struct meter *m);
 int meter_wait(struct meter *m, int (*wait)(struct shmcat_ring *, int),
     int timeout_ms);
-void meter_stats(struct meter *m);
+void meter_stats(struct meter *m, int final);
 void human_size(uint64_t v, char *buf, size_t len);
 
 /* filter.c */
@@ -143,12 +158,58 @@ void filter_exit(struct filter *f, enum shmcat_end how, int status)
     __attribute__((noreturn));
 ssize_t filter_write(struct filter *f, const void *buf, size_t n);
 
+/* view.c: the rings at one moment, for --watch and --prom */
+#define RATE_NONE (-1.0) /* a rate not known (yet) */
+struct ring_rates {	 /* bytes per second since the last tick */
+	double in, out;	 /* written; read by the slowest reader */
+	double reader[SHMCAT_MAX_READERS]; /* each of rd[] */
+};
+struct ring_view {
+	char name[NAME_MAX + 1];
+	struct shmcat_ring *r;	/* open until view_release */
+	const char *bad;	/* not shown as a ring: "gone", "invalid", ... */
+	char why[128];		/* ... and why */
+	struct shmcat_status st;
+	struct shmcat_reader_status rd[SHMCAT_MAX_READERS];
+	int nreaders;
+	int64_t at_ns;		/* when st was taken; 0 if bad */
+	struct ring_rates rate;
+};
+struct view {
+	char **names;		/* the rings asked for; */
+	int nnames;		/* none: every ring there is */
+	int quiet;		/* say nothing: the output shows what is bad */
+	struct ring_view *now, *then; /* this tick's, the last one's */
+	int n, cap, nthen, capthen;
+};
+int view_take(struct view *v);
+void view_release(struct view *v);
+void view_free(struct view *v);
+void describe_invalid(const char *name, const struct shmcat_error *err,
+    char *why, size_t len);
+
+/* prom.c: --prom (metrics in shmcat(1)) */
+void prom_print(FILE *f, const struct view *v);
+int prom_write_file(const struct view *v, const char *path);
+
+/* watch.c: --watch */
+enum { SHOW_TABLE, SHOW_JSON, SHOW_PROM };
+struct watch_how {
+	int show;		/* SHOW_* */
+	int interval_ms;
+	const char *output;	/* SHOW_PROM: the file */
+};
+int watch(struct view *v, const struct watch_how *how);
+
 /* json.c: shmcat --json (schema in shmcat(1)) */
 void json_begin(void);
 void json_ring(const char *sep, const char *name, struct shmcat_ring *r,
-    const struct shmcat_status *st);
+    const struct shmcat_status *st, const struct ring_rates *rates);
+void json_tick_begin(unsigned long tick, double time, double interval);
 void json_bad_ring(const char *sep, const char *name, const char *state,
     const char *error);
 void json_end(void);
+void json_stats(FILE *f, const char *prog, const char *ring, int final,
+    const struct shmcat_counters *c, double secs);
 
 #endif
