@@ -1,8 +1,8 @@
 # shmcat - byte streams through a named POSIX shared-memory ring.
 .DELETE_ON_ERROR:
 
-VERSION = 2.1.0
-SOVERSION = 2
+VERSION = 3.0.0
+SOVERSION = 3
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin

@@ -63,10 +63,10 @@ extern "C" {
 #endif
 
 /* The version of this header; shmcat_version() is the library's. */
-#define SHMCAT_VERSION_MAJOR 2
-#define SHMCAT_VERSION_MINOR 1
+#define SHMCAT_VERSION_MAJOR 3
+#define SHMCAT_VERSION_MINOR 0
 #define SHMCAT_VERSION_PATCH 0
-#define SHMCAT_VERSION "2.1.0"
+#define SHMCAT_VERSION "3.0.0"
 
 /* Ring names: 1..SHMCAT_NAME_MAX of [A-Za-z0-9._-], not starting with '.' */
 #define SHMCAT_NAME_MAX 200
