@@ -56,6 +56,20 @@ present() {
 	assert_match "$output" '^shmcat-in [0-9.]*$' "installed shmcat-in --version"
 }
 
+# A packaged shared library must not be executable (Debian policy 8.1,
+# lintian's shared-library-is-executable); only programs are.
+@test "install: programs are 0755, libraries, header, pkg-config file, pages and completions 0644" {
+	local f mode
+	for f in /usr/bin/shmcat-in /usr/bin/shmcat-out /usr/bin/shmcat; do
+		mode=$(stat -c %a "$D$f")
+		assert_equal "$mode" 755 "mode of $f"
+	done
+	while IFS= read -r f; do
+		mode=$(stat -c %a "$f")
+		assert_equal "$mode" 644 "mode of ${f#"$D"}"
+	done < <(find "$D/usr/lib" "$D/usr/include" "$D/usr/share" -type f)
+}
+
 @test "install: libshmcat.so.N has soname libshmcat.so.N and exports the API" {
 	need readelf
 	run -0 readelf -d "$D/usr/lib/$SO"
