@@ -84,8 +84,10 @@ C
 
 @test "the shared library exports only shmcat_* names" {
 	run -0 nm -D --defined-only "$SHMCAT_BIN/$SO"
+	# (the symbol versions' own names, SHMCAT_M.N of type A, are no code)
 	local names
-	names=$(awk 'NF == 3 { print $3 }' <<<"$output" | grep -v '^shmcat_' || true)
+	names=$(awk 'NF == 3 && !($2 == "A" && $3 ~ /^SHMCAT_[0-9]+\.[0-9]+$/) { print $3 }' \
+	    <<<"$output" | grep -v '^shmcat_' || true)
 	assert_equal "$names" "" "exported names outside shmcat_*"
 }
 
