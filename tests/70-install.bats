@@ -9,6 +9,10 @@
 bats_require_minimum_version 1.5.0
 load test_helper
 
+# build-tree: the whole file tests the tree's `make install`; the
+# package's files are checked by debian/tests and tests/package instead.
+# bats file_tags=build-tree
+
 # The shared object's name: libshmcat.so.MAJOR, MAJOR from the Makefile.
 SO=libshmcat.so.$(sed -n 's/^SOVERSION = //p' "$REPO/Makefile")
 
