@@ -170,6 +170,13 @@ model:
 demo: all
 	./run_demo.sh
 
+# The Debian packages (debian/), from build to purge: dpkg-buildpackage,
+# lintian, the hardening of the binaries, install, the autopkgtests
+# against the installed programs, purge, and a check that nothing is
+# left.  Needs root or sudo: it installs the packages, and the packaging
+# tools if they are missing (tests/package says more).
+package-check:
+	tests/package
 
 # Programs 0755, everything else 0644 (a shared library needs no
 # execute bit, and a packaged one must not have it); install(1), not cp,
@@ -221,6 +228,7 @@ uninstall:
 	rm -f $(DESTDIR)$(FISHFUNCDIR)/__shmcat_rings.fish
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-deb
 
-.PHONY: all examples check soak soak-short sanitize bench model demo install uninstall clean
+.PHONY: all examples check soak soak-short sanitize bench model demo package-check \
+	install uninstall clean
