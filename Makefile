@@ -30,9 +30,12 @@ override CFLAGS += -Werror
 endif
 
 # src/lib: the ring library (libshmcat); src/tools: the three programs.
+# Each list goes bottom up, as DESIGN.md (Architecture) draws the calls.
 B = build
-LIBOBJ = $(B)/lib/name.o $(B)/lib/error.o $(B)/lib/lock.o $(B)/lib/shm.o \
-	$(B)/lib/ring.o $(B)/lib/wait.o $(B)/lib/reader.o $(B)/lib/writer.o \
+LIBOBJ = $(B)/lib/error.o $(B)/lib/name.o $(B)/lib/features.o $(B)/lib/wait.o $(B)/lib/lock.o \
+	$(B)/lib/ring.o $(B)/lib/copy.o $(B)/lib/reader.o $(B)/lib/writer.o \
+	$(B)/lib/object.o $(B)/lib/build.o $(B)/lib/handles.o \
+	$(B)/lib/replace.o $(B)/lib/role.o $(B)/lib/open.o $(B)/lib/close.o \
 	$(B)/lib/inspect.o $(B)/lib/bridge.o
 TOOLOBJ = $(B)/tools/message.o $(B)/tools/parse.o $(B)/tools/options.o \
 	$(B)/tools/signals.o $(B)/tools/io.o $(B)/tools/meter.o $(B)/tools/filter.o

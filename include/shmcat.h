@@ -95,6 +95,7 @@ enum {
 	SHMCAT_EROLE,      /* the call does not belong to the handle's role */
 	SHMCAT_EFORKED,    /* the handle belongs to the process that forked us */
 	SHMCAT_EOWNER,     /* ring owned by a user we do not trust */
+	SHMCAT_EFEATURE,   /* the ring needs a feature we lack (see err) */
 	SHMCAT_ELAST
 };
 
@@ -149,9 +150,23 @@ struct shmcat_opts {
 	 * Inspection only reads, and opens any ring it may read. */
 	uid_t trust_uid;
 	gid_t trust_gid;
+	/* The directory that holds the ring; NULL: SHMCAT_DEFAULT_DIR. */
+	const char *dir;
+	/* Room to grow: must be zero (-EINVAL otherwise).  A later release
+	 * turns a word into a field whose zero means today's behaviour, so
+	 * a program built against this header runs unchanged. */
+	uint64_t reserved[8];
 };
 
-/* Details of a failure, for a one-line message. */
+/* Which word of a ring's feature bits (shmcat(7) FEATURES). */
+enum shmcat_feature_set {
+	SHMCAT_FEAT_COMPAT = 1, /* may be ignored by those who lack it */
+	SHMCAT_FEAT_RO_COMPAT,	/* those who lack it may read, not write */
+	SHMCAT_FEAT_INCOMPAT	/* those who lack it must not attach */
+};
+
+/* Details of a failure, for a one-line message.  The library fills
+ * every byte of it, reserved words included (with zeros). */
 struct shmcat_error {
 	int code;	  /* same as the return value */
 	char call[32];	  /* the call that failed: "shm_open", "mmap", ... */
@@ -159,6 +174,10 @@ struct shmcat_error {
 	uint64_t bytes;	  /* unread bytes, for SHMCAT_ESTALE */
 	uid_t uid;	  /* the ring's owner, for SHMCAT_EOWNER */
 	gid_t gid;	  /* and its group */
+	/* SHMCAT_EFEATURE: the first feature bit we lack, and its word. */
+	enum shmcat_feature_set feature_set;
+	unsigned feature_bit;
+	uint64_t reserved[6];
 };
 
 struct shmcat_ring;
@@ -208,11 +227,13 @@ int shmcat_bridge_fd(const struct shmcat_bridge *b);
 int shmcat_bridge_rearm(struct shmcat_bridge *b);
 int shmcat_bridge_close(struct shmcat_bridge *b);
 
-/* Per-handle counters, for --stats. */
+/* Per-handle counters, for --stats.  Every word is filled, reserved
+ * ones with zeros. */
 struct shmcat_counters {
 	uint64_t bytes;	   /* committed by this handle */
 	uint64_t sleeps;   /* times this handle slept on full/empty */
 	uint64_t skipped;  /* tap: bytes missed */
+	uint64_t reserved[5];
 };
 void shmcat_counters(const struct shmcat_ring *r, struct shmcat_counters *c);
 
@@ -220,18 +241,9 @@ void shmcat_counters(const struct shmcat_ring *r, struct shmcat_counters *c);
  * can write, and has been checked: names hold only [A-Za-z0-9._-] and
  * '?' for any other byte, pids are in the kernel's range or 0,
  * created_sec is in years 1970..9999 or 0 (unknown), counts are clamped
- * to what a ring can hold.  Safe to print as they are. */
-struct shmcat_reader_status {
-	int slot;
-	char name[SHMCAT_READER_NAME_MAX + 1];
-	const char *kind; /* "default", "named", "anonymous", "tap" */
-	uint64_t pos;
-	uint64_t lag;
-	long pid;
-	int alive;
-	uint64_t sleeps, skipped;
-};
-
+ * to what a ring can hold.  Safe to print as they are.  The library
+ * fills every byte of these structs, reserved words with zeros: a later
+ * release adds fields there without changing their size. */
 struct shmcat_status {
 	uint64_t capacity, object_size;
 	uint64_t tail, floor, buffered;
@@ -241,25 +253,67 @@ struct shmcat_status {
 	int writer_alive, writers_active, readers_alive;
 	uint64_t writer_sleeps;
 	int64_t created_sec;
-	int nreaders;
-	struct shmcat_reader_status readers[SHMCAT_MAX_READERS];
+	int nreaders;	    /* entries for shmcat_reader_status() */
+	/* The ring's feature bits, as stored (shmcat(7) FEATURES). */
+	uint32_t feat_compat, feat_ro_compat, feat_incompat;
+	/* Where the ring lives: its directory and that directory's
+	 * filesystem ("tmpfs", "hugetlbfs" or "other"); both stay valid
+	 * until shmcat_close(). */
+	const char *dir;
+	const char *fs;
+	uint64_t page_size; /* the object's page: capacity is a multiple */
+	uint64_t reserved[16];
 };
 /* For a reader whose stream ended or was cut short, state and writer_pid
  * are those of its own stream, even if a writer has started the next. */
 int shmcat_status(struct shmcat_ring *r, struct shmcat_status *st);
 
-/* Call fn for every ring name in /dev/shm, then for every abandoned build
- * file (NAME~PID.NONCE: its creator died); stops early if fn returns != 0. */
+struct shmcat_reader_status {
+	int slot;
+	char name[SHMCAT_READER_NAME_MAX + 1];
+	const char *kind; /* "default", "named", "anonymous", "tap" */
+	uint64_t pos;
+	uint64_t lag;
+	long pid;
+	int alive;
+	uint64_t sleeps, skipped;
+	uint64_t reserved[8];
+};
+/* Entry i (0 <= i < st.nreaders) of the last shmcat_status() on this
+ * handle, from the same snapshot: -ERANGE past the end, -EINVAL before
+ * any status. */
+int shmcat_reader_status(struct shmcat_ring *r, int i,
+    struct shmcat_reader_status *rs);
+/* Check the ring's feature bits, as they stand now, against this library
+ * and the handle's role: 0, or -SHMCAT_EFEATURE with err naming the first
+ * bit lacking.  A wait that returns -SHMCAT_EFEATURE (a stream started
+ * with a feature we lack) leaves the details to this call. */
+int shmcat_features_check(struct shmcat_ring *r, struct shmcat_error *err);
+/* The name of a feature bit this library knows ("lines", ...), or NULL. */
+const char *shmcat_feature_name(enum shmcat_feature_set set, unsigned bit);
+
+/* The directory rings live in unless shmcat_opts.dir names another. */
+#define SHMCAT_DEFAULT_DIR "/dev/shm"
+
+/* Call fn for every ring name in dir (NULL: SHMCAT_DEFAULT_DIR), then for
+ * every abandoned build file (NAME~PID.NONCE: its creator died); stops
+ * early if fn returns != 0. */
+int shmcat_list_in(const char *dir, int (*fn)(const char *name, void *ctx),
+    void *ctx);
 int shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx);
 /* Remove a ring: refuses (SHMCAT_EBUSY) while a live process uses it,
  * even with force; never removes an object that is not a ring unless
  * force.  NAME~PID.NONCE removes an abandoned build file. */
+int shmcat_remove_in(const char *dir, const char *name, int force,
+    struct shmcat_error *err);
 int shmcat_remove(const char *name, int force, struct shmcat_error *err);
 
 int shmcat_valid_name(const char *name);
-/* The object's path ("/dev/shm/shmcat.<name>"): 0, -EINVAL for a bad
- * name, or -ENAMETOOLONG if len is short (SHMCAT_PATH_MAX is enough). */
+/* The object's path ("DIR/shmcat.<name>"): 0, -EINVAL for a bad name,
+ * or -ENAMETOOLONG if len is short (SHMCAT_PATH_MAX is enough for the
+ * default directory; PATH_MAX for any). */
 #define SHMCAT_PATH_MAX (SHMCAT_NAME_MAX + 17)
+int shmcat_path_in(const char *dir, const char *name, char *buf, size_t len);
 int shmcat_path(const char *name, char *buf, size_t len);
 const char *shmcat_strerror(int code);
 /* The library's version, "MAJOR.MINOR.PATCH"; compare SHMCAT_VERSION. */

@@ -13,7 +13,7 @@
  *             the commit_waiting/commit_wake handshake), either of which
  *             may die at any step (by symmetry, only writer 0 is killed),
  *             and the default reader
- *   5 LIFE    the lifecycle around the ring (issue 10): a writer that may
+ *   5 LIFE    the lifecycle around the ring: a writer that may
  *             die or end, a second writer started after it (stale-ring
  *             reuse, stream generations), the default reader (which may
  *             hang up) and a reader restarted after it, an anonymous
@@ -970,9 +970,9 @@ proctype Reader(byte s)
 	od
 }
 
-/* The tap: shmcat_tap_read() in copy_tap()'s loop.  It copies, then
- * validates against reserve_end; it outputs only validated bytes, each
- * of which must be the byte it stands for. */
+/* The tap: shmcat_tap_read() (the validated copy, copy.c) in copy_tap()'s
+ * loop.  It copies, then validates against reserve_end; it outputs only
+ * validated bytes, each of which must be the byte it stands for. */
 proctype Tap()
 {
 	byte s = TAPSLOT;
@@ -1086,7 +1086,7 @@ init
 #else /* CFG >= LIFE */
 
 /* ================================================================== */
-/* The lifecycle (issue 10).                                           */
+/* The lifecycle: restarts, deaths and removal around the ring.     */
 /*                                                                    */
 /* The byte-level protocol is the first half's business; here a step   */
 /* is coarser: a byte is written or delivered in one step, a reader    */

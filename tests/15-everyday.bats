@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Issue 12, everyday use: live progress, strict numbers, non-blocking
+# 15-everyday, everyday use: live progress, strict numbers, non-blocking
 # pipes, odd objects at a ring's name, human sizes, JSON.
 
 bats_require_minimum_version 1.5.0
@@ -409,7 +409,7 @@ HOSTILE=${SHMCAT_HOSTILE:-$SHMCAT_BIN/hostile}
 	for cmd in "status --json $R" "list --json"; do
 		run -0 --separate-stderr tmo "$SHMCAT" $cmd
 		# Valid JSON, every cursor there, each name 31 characters: the
-		# library hands out names as [A-Za-z0-9._-] and '?' (issue 11),
+		# library hands out names as [A-Za-z0-9._-] and '?' (they come from shared memory),
 		# and json.c escapes whatever would still need it.
 		assert_equal "$(jq -c --arg r "$R" '[.rings[] | select(.name == $r) | .readers[] | select(.slot > 0) | [.slot, (.name | length), (.name | explode | unique)]]' <<<"$output")" \
 			'[[1,31,[63]],[2,31,[63]],[3,31,[63]],[4,31,[63]],[5,31,[63]],[6,31,[63]],[7,31,[63]],[8,31,[63]]]' "names in $cmd"

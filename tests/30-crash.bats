@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 30-crash (issue 3): peers that die or are interrupted, consumers that
+# 30-crash: peers that die or are interrupted, consumers that
 # leave, stale and truncated objects, a full /dev/shm.  Each test checks
 # the exit statuses, the message, the bytes delivered and what is left in
 # /dev/shm.  Processes are killed by their own pid (child_of/pid_named),

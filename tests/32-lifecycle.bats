@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 32-lifecycle (issue 10): how a ring's life goes on when its processes
+# 32-lifecycle: how a ring's life goes on when its processes
 # come and go -- a writer restarted after a crash (stream generations),
 # dead fan-out readers (reaping), observers racing a live stream, build
 # files of creators that died, and a library that refuses calls that do
@@ -587,6 +587,7 @@ int main(int argc, char **argv)
 	struct shmcat_opts io = {.role = SHMCAT_INSPECT};
 	struct shmcat_opts ro = {.role = SHMCAT_READER, .reader_name = "same"};
 	struct shmcat_status st;
+	struct shmcat_reader_status rs;
 	struct shmcat_ring *x, *r;
 	int go[2], done[2], hold[2], round, k, i, n, worst = 0;
 	char c;
@@ -618,8 +619,8 @@ int main(int argc, char **argv)
 				return 2;
 		if (shmcat_status(x, &st) != 0)
 			return 2;
-		for (i = n = 0; i < st.nreaders; i++)
-			n += strcmp(st.readers[i].name, "same") == 0;
+		for (i = n = 0; shmcat_reader_status(x, i, &rs) == 0; i++)
+			n += strcmp(rs.name, "same") == 0;
 		if (n != 1) {
 			printf("round %d: %d slots named same\n", round, n);
 			worst = 1;

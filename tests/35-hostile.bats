@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 35-hostile (issue 3, "Stale and foreign objects"): a header written by a
+# 35-hostile, "Stale and foreign objects": a header written by a
 # buggy or hostile process.  tests/hostile.c maps a ring and stores chosen
 # values into its header while shmcat processes use it; every process must
 # then end within a bounded time, with exit 1 (mid-stream) or 2 (at

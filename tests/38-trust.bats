@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 38-trust (issue 11, "Nobody else's memory"): rings other users control.
+# 38-trust, "Nobody else's memory": rings other users control.
 # /dev/shm is a shared sticky directory, like /tmp: any local user may
 # create shmcat.NAME first.  The filters attach only to rings their own
 # effective uid owns, unless told whom else to trust (--owner, --group);

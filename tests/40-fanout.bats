@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Issue 6: many writers of whole records, fan-out readers, the tap.
+# 40-fanout: many writers of whole records, fan-out readers, the tap.
 
 bats_require_minimum_version 1.5.0
 load test_helper

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Issue 4: a side that waits spins only briefly, then really sleeps.
+# 45-idle: a side that waits spins only briefly, then really sleeps.
 #
 # These measure CPU time over a fixed window; the window is a measurement,
 # not synchronisation (every state is reached with wait_until first).

@@ -295,7 +295,7 @@ compare_opts() {
 	assert_no_ring "$R-nums"
 }
 
-# The library's pages (issue 14, item 2).
+# The library's pages: one per function, each example compiled and run.
 
 # The public functions of include/shmcat.h, one per line.
 public_functions() {

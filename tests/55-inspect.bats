@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Issue 5: list, status and rm; --stats; --progress in a real terminal.
+# 55-inspect: list, status and rm; --stats; --progress in a real terminal.
 
 bats_require_minimum_version 1.5.0
 load test_helper

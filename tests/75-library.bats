@@ -28,7 +28,8 @@ INTERNAL_NAMES=(check_distance check_header check_state deadline_of
 	reader_detach reader_scan_min reap_dead_readers ring_floor sem_sane
 	shm_object_name sleep_on stream_finished unlink_if_same wake_readers
 	wake_writer writer_attach writer_begin writer_detach writers_state post
-	fail spin_until wake_writer_if_room)
+	fail spin_until wake_writer_if_room open_checked create_ring map_ring
+	unmap_ring release_handle role_attach copy_validated)
 
 # A program that defines each of those names (now_ns returns 0: if the
 # library called ours, a timed wait would never end), then writes a
@@ -84,17 +85,19 @@ C
 
 @test "the shared library exports only shmcat_* names" {
 	run -0 nm -D --defined-only "$SHMCAT_BIN/$SO"
-	# (the symbol versions' own names, SHMCAT_M.N of type A, are no code)
 	local names
-	names=$(awk 'NF == 3 && !($2 == "A" && $3 ~ /^SHMCAT_[0-9]+\.[0-9]+$/) { print $3 }' \
-	    <<<"$output" | grep -v '^shmcat_' || true)
+	# (SHMCAT_3.0 is the symbol version node, an absolute symbol)
+	names=$(awk 'NF == 3 && $3 !~ /^SHMCAT_[0-9.]+$/ { print $3 }' <<<"$output" |
+	    grep -v '^shmcat_' || true)
 	assert_equal "$names" "" "exported names outside shmcat_*"
 }
 
 @test "the archive defines only shmcat_* globals" {
 	run -0 nm -g --defined-only "$SHMCAT_BIN/libshmcat.a"
 	local names
-	names=$(awk 'NF == 3 { print $3 }' <<<"$output" | grep -v '^shmcat_' || true)
+	# (SHMCAT_3.0 is the symbol version node, an absolute symbol)
+	names=$(awk 'NF == 3 && $3 !~ /^SHMCAT_[0-9.]+$/ { print $3 }' <<<"$output" |
+	    grep -v '^shmcat_' || true)
 	assert_equal "$names" "" "global names outside shmcat_*"
 }
 
@@ -116,35 +119,119 @@ C
 	assert_equal "$output" "timed out"
 }
 
-# lib_edges: "caller callee" for each pair of library files where the
-# first uses a global the second defines.
-lib_edges() {
-	local o f s t
+# call_edges SRC OBJ: "caller callee" for each pair of the files SRC/*.c
+# where the first uses a global the second defines, read from their
+# objects OBJ/*.o (only those of the sources: a stale object of a file
+# since removed does not count).
+call_edges() {
+	local c o f s t
 	declare -A def
-	for o in "$SHMCAT_BIN"/lib/*.o; do
-		f=$(basename "$o" .o)
+	for c in "$1"/*.c; do
+		f=$(basename "$c" .c)
+		o=$2/$f.o
+		[[ -f $o ]] || _fail "no object $o for $c" || return
 		for s in $(nm --defined-only -g "$o" | awk '{ print $3 }'); do
 			def[$s]=$f
 		done
 	done
-	for o in "$SHMCAT_BIN"/lib/*.o; do
-		f=$(basename "$o" .o)
-		for s in $(nm -u "$o" | awk '{ print $2 }'); do
+	for c in "$1"/*.c; do
+		f=$(basename "$c" .c)
+		for s in $(nm -u "$2/$f.o" | awk '{ print $2 }'); do
 			t=${def[$s]:-}
 			[[ -n $t && $t != "$f" ]] && echo "$f $t"
 		done
 	done | sort -u
 }
 
+# assert_no_call_loop SRC OBJ: the files of SRC call each other, and
+# never in a loop (tsort names the files of one).
+assert_no_call_loop() {
+	local edges
+	edges=$(call_edges "$1" "$2") || return
+	[[ -n $edges ]] || _fail "found no calls between the files of $1" || return
+	run --separate-stderr tsort <<<"$edges"
+	assert_status "$status" 0 "tsort of the call graph of $1 (a loop: $stderr)"
+}
+
 # (build-tree: reads the build's own object files, which no package
 # installs; debian/tests/installed leaves it out)
 # bats test_tags=build-tree
 @test "no two library files call each other in a loop" {
-	local edges
-	edges=$(lib_edges)
-	[[ -n $edges ]] || _fail "found no calls between library files in $SHMCAT_BIN/lib"
-	run --separate-stderr tsort <<<"$edges"
-	assert_status "$status" 0 "tsort of the call graph (a loop: $stderr)"
+	assert_no_call_loop "$REPO/src/lib" "$SHMCAT_BIN/lib"
+}
+
+# (build-tree: reads the build's own object files, which no package
+# installs; debian/tests/installed leaves it out)
+# bats test_tags=build-tree
+@test "no two tool files call each other in a loop" {
+	assert_no_call_loop "$REPO/src/tools" "$SHMCAT_BIN/tools"
+}
+
+# The check itself: three files that call round in a circle (a -> b ->
+# c -> a) and one outside it must be found out.
+@test "the loop check finds a loop of calls between files" {
+	mkdir "$T/loop"
+	printf 'int b(void);\nint a(void) { return b(); }\n' >"$T/loop/a.c"
+	printf 'int c(void);\nint b(void) { return c(); }\n' >"$T/loop/b.c"
+	printf 'int a(void);\nint c(void) { return a(); }\n' >"$T/loop/c.c"
+	printf 'int a(void);\nint d(void) { return a(); }\n' >"$T/loop/d.c"
+	for f in a b c d; do
+		run -0 cc -c -o "$T/loop/$f.o" "$T/loop/$f.c"
+	done
+	run -0 call_edges "$T/loop" "$T/loop"
+	assert_equal "$output" $'a b\nb c\nc a\nd a' "edges"
+	run -1 assert_no_call_loop "$T/loop" "$T/loop"
+	assert_match "$output" "a loop: .*tsort: .*input contains a loop" "report"
+}
+
+# drawing FIRST: the lines of the code block of DESIGN.md that starts
+# with FIRST ("file.c -> callee, ..."), each with its continuation lines.
+drawing() {
+	awk -v first="$1" '
+	/^```/ { if (on) exit; fence = 1; next }
+	fence { fence = 0; if (index($0, first) == 1) on = 1 }
+	on && /^ / { line = line " " $0; next }
+	on { if (line != "") print line; line = $0 }
+	END { if (line != "") print line }' "$REPO/DESIGN.md"
+}
+
+# assert_drawing FIRST DIR: DESIGN.md's drawing of src/DIR, the block that
+# starts with FIRST, names every file, each above the files it calls,
+# and has the calls the objects in $SHMCAT_BIN/DIR have.
+assert_drawing() {
+	local drawn line f t n=0 files want edges objects differ
+	declare -A row
+	drawn=$(drawing "$1")
+	[[ -n $drawn ]] || _fail "no drawing starting with $1 in DESIGN.md" || return
+	while read -r line; do
+		row[${line%%.c*}]=$((n++))
+	done <<<"$drawn"
+	files=$(printf '%s\n' "${!row[@]}" | sort)
+	want=$(for f in "$REPO/src/$2"/*.c; do basename "$f" .c; done | sort)
+	assert_equal "$files" "$want" "files drawn for src/$2" || return
+	edges=$(while read -r line; do
+		[[ $line == *'->'* ]] || continue
+		for t in ${line#*->}; do
+			echo "${line%%.c*} ${t%,}"
+		done
+	done <<<"$drawn" | sort -u)
+	while read -r f t; do
+		((row[$f] < row[$t])) ||
+			_fail "src/$2: $f.c is drawn below $t.c, which it calls" || return
+	done <<<"$edges"
+	objects=$(call_edges "$REPO/src/$2" "$SHMCAT_BIN/$2") || return
+	[[ $edges == "$objects" ]] && return
+	mapfile -t differ < <(diff <(echo "$edges") <(echo "$objects") |
+		sed -n 's/^\([<>]\) \(.*\) /\1 \2 -> /p')
+	_fail "src/$2: the calls drawn (<) are not the objects' (>):" "${differ[@]}"
+}
+
+# (build-tree: reads the build's own object files, which no package
+# installs; debian/tests/installed leaves it out)
+# bats test_tags=build-tree
+@test "DESIGN.md draws the calls between files as they are" {
+	assert_drawing "bridge.c" lib
+	assert_drawing "shmcat-in.c" tools
 }
 
 # cc_lib NAME: build $T/NAME.c against the archive, warnings fatal.
@@ -154,7 +241,7 @@ cc_lib() {
 		-lpthread
 }
 
-# Options that cannot be misread (issue 14, item 4).
+# Options that cannot be misread: unknown flags and roles are refused.
 
 @test "options: a zero-initialised struct shmcat_opts has no role and is refused" {
 	cat >"$T/zero.c" <<'C'

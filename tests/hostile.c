@@ -30,6 +30,7 @@
  *	sem_commit			commit_wake, likewise
  *	commit				commit_waiting and commit_wake: every
  *					byte := VALUE's low byte
+ *	feat_compat feat_ro_compat feat_incompat	the feature bits
  *	created_sec creator_pid writer_sleeps commit_waiting
  *	sem_size reader_slot_size writer_slot_size shared_size
  *	sleepsN skippedN		reader slot N's counters
@@ -122,7 +123,8 @@ static const struct {
 	U32(writer_waiting), U32(readers_waiting), U64(created_sec),
 	U32(creator_pid), U64(writer_sleeps), U32(commit_waiting),
 	U16(sem_size), U16(reader_slot_size), U16(writer_slot_size),
-	U16(shared_size), U32(writer_cpu),
+	U16(shared_size), U32(writer_cpu), U32(feat_compat),
+	U32(feat_ro_compat), U32(feat_incompat),
 };
 
 /* Print or store an integer field of size 4 or 8 at p. */

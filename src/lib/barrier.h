@@ -6,7 +6,9 @@
  * and each call site says what it pairs with.  Everything else (slot
  * kinds, flags, counts, the lifecycle) uses plain atomic_load/store/RMW,
  * which are sequentially consistent: never weaker than what any pairing
- * needs, and slow only where speed does not matter.
+ * needs, and slow only where speed does not matter.  No other file names
+ * a memory order, except wait.c's look at glibc's own semaphore word
+ * (relaxed: it only compares a flag that never changes after sem_init).
  */
 #ifndef SHMCAT_BARRIER_H
 #define SHMCAT_BARRIER_H

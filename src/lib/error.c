@@ -1,4 +1,6 @@
-/* error.c - words for the error codes the library returns; its version. */
+/* error.c - words for the error codes the library returns; its version;
+ * an error noted for the caller. */
+#include <stdio.h>
 #include <string.h>
 
 #include "shmcat_int.h"
@@ -20,10 +22,22 @@ static const char *const messages[] = {
 	[SHMCAT_EROLE - SHMCAT_EBASE] = "call does not match the handle's role",
 	[SHMCAT_EFORKED - SHMCAT_EBASE] = "handle belongs to the parent process",
 	[SHMCAT_EOWNER - SHMCAT_EBASE] = "ring is owned by another user",
+	[SHMCAT_EFEATURE - SHMCAT_EBASE] = "ring uses a feature this version lacks",
 };
 
 _Static_assert(sizeof(messages) / sizeof(messages[0]) ==
     SHMCAT_ELAST - SHMCAT_EBASE, "a SHMCAT_E* code has no message");
+
+/* Note in err (if any) which call failed and how; code, for returning. */
+int
+fail(struct shmcat_error *err, const char *call, int code)
+{
+	if (err) {
+		err->code = code;
+		snprintf(err->call, sizeof(err->call), "%s", call);
+	}
+	return code;
+}
 
 const char *
 shmcat_strerror(int code)

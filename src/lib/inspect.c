@@ -1,7 +1,7 @@
 /*
  * inspect.c - what a ring holds and who uses it, and listing.
  *
- * Inspection maps the ring read-only (shm.c), and everything it hands
+ * Inspection maps the ring read-only (open.c), and everything it hands
  * out has been checked: any process that may write the ring may have
  * written anything, and these values end up on terminals, in key=value
  * lines and in messages.  Strings come out as [A-Za-z0-9._-] and '?',
@@ -133,14 +133,38 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 	st->created_sec = ((volatile struct shared *)sh)->created_sec;
 	if (st->created_sec < 0 || st->created_sec > TIME_LIMIT)
 		st->created_sec = 0; /* unknown */
+	st->feat_compat = atomic_load(&sh->feat_compat);
+	st->feat_ro_compat = atomic_load(&sh->feat_ro_compat);
+	st->feat_incompat = atomic_load(&sh->feat_incompat);
+	st->dir = SHMCAT_DEFAULT_DIR;
+	st->fs = "tmpfs";
+	st->page_size = SHMCAT_PAGE;
+	r->nstatus = 0;
 	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
 		if (p.kind[i] == SLOT_FREE)
 			continue;
-		reader_status(r, i, &p, &st->readers[st->nreaders]);
-		st->readers_alive += st->readers[st->nreaders].alive;
-		st->nreaders++;
+		reader_status(r, i, &p, &r->status[r->nstatus]);
+		st->readers_alive += r->status[r->nstatus].alive;
+		r->nstatus++;
 	}
+	st->nreaders = r->nstatus;
 	own_stream(r, st);
+	return 0;
+}
+
+int
+shmcat_reader_status(struct shmcat_ring *r, int i,
+    struct shmcat_reader_status *rs)
+{
+	if (r == NULL || rs == NULL)
+		return -EINVAL;
+	if (r->forked)
+		return -SHMCAT_EFORKED;
+	if (r->nstatus < 0)
+		return -EINVAL;
+	if (i < 0 || i >= r->nstatus)
+		return -ERANGE;
+	*rs = r->status[i];
 	return 0;
 }
 
@@ -161,6 +185,15 @@ shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx)
 		    shmcat_valid_name(de->d_name + plen))
 			rc = fn(de->d_name + plen, ctx);
 	closedir(d);
-	/* and the build files creators left when they died (shm.c) */
+	/* and the build files creators left when they died (build.c) */
 	return rc ? rc : each_abandoned(NULL, fn, ctx);
+}
+
+int
+shmcat_list_in(const char *dir, int (*fn)(const char *name, void *ctx),
+    void *ctx)
+{
+	if (dir && strcmp(dir, SHMCAT_DEFAULT_DIR) != 0)
+		return -EOPNOTSUPP; /* other directories: not yet */
+	return shmcat_list(fn, ctx);
 }

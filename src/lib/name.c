@@ -57,3 +57,11 @@ safe_pid(int32_t pid)
 {
 	return pid > 0 && pid <= PID_LIMIT ? pid : 0;
 }
+
+int
+shmcat_path_in(const char *dir, const char *name, char *buf, size_t len)
+{
+	if (dir && strcmp(dir, SHMCAT_DEFAULT_DIR) != 0)
+		return -EOPNOTSUPP; /* other directories: not yet */
+	return shmcat_path(name, buf, len);
+}

@@ -294,39 +294,12 @@ reap_dead_readers(struct shmcat_ring *r)
 	return n;
 }
 
-/* Drop bytes up to and including the next record end (after a skip). */
-static size_t
-resync(struct shmcat_ring *r, unsigned char *buf, size_t len)
-{
-	uint32_t mode = atomic_load(&r->sh->record_mode);
-	unsigned char *end;
-
-	if (mode != MODE_LINES && mode != MODE_NUL) {
-		r->eol = 0;
-		return 0;
-	}
-	end = memchr(buf, mode == MODE_LINES ? '\n' : '\0', len);
-	if (end == NULL)
-		return len;
-	r->eol = 0;
-	return (size_t)(end - buf) + 1;
-}
-
-static void
-tap_skip(struct shmcat_ring *r, uint64_t to, uint64_t *skipped)
-{
-	*skipped += to - r->pos;
-	r->count.skipped += to - r->pos;
-	atomic_fetch_add(&r->sh->readers[r->slot].skipped, to - r->pos);
-	r->pos = to;
-	r->eol = 1;
-}
-
+/* The tap's bytes are the validated copy's (copy.c): the writer does
+ * not wait for a tap, so it may lap one. */
 ssize_t
 shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 {
-	uint64_t tail, oldest, unused = 0;
-	size_t len, drop;
+	uint64_t unused = 0;
 	int rc;
 
 	if (r == NULL || (buf == NULL && n > 0))
@@ -335,40 +308,7 @@ shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 		return rc;
 	if (!(r->flags & SHMCAT_O_TAP))
 		return -SHMCAT_EROLE;
-	if (skipped == NULL)
-		skipped = &unused;
-	tail = visible_tail(r);
-	oldest = load_relaxed64(&r->sh->reserve_end);
-	/* The writer reserves before it commits: tail beyond the
-	 * reservation was scribbled, and stale bytes would look new. */
-	if ((int64_t)(tail - oldest) > 0)
-		return -SHMCAT_ECORRUPT;
-	oldest -= r->cap;
-	if ((int64_t)(oldest - r->pos) > 0 && (int64_t)(tail - oldest) >= 0)
-		tap_skip(r, oldest, skipped);
-	if ((int64_t)(tail - r->pos) <= 0)
-		return 0;
-	len = tail - r->pos < n ? tail - r->pos : n;
-	if (len > r->cap)
-		len = r->cap;
-	memcpy(buf, r->data + r->pos % r->cap, len);
-	/* Validate after copy: order the copy before re-reading the
-	 * reservation; bytes below it minus capacity may have changed. */
-	fence_acquire();
-	oldest = load_relaxed64(&r->sh->reserve_end) - r->cap;
-	if ((int64_t)(oldest - r->pos) > 0) {
-		drop = oldest - r->pos < len ? oldest - r->pos : len;
-		tap_skip(r, r->pos + drop, skipped);
-		memmove(buf, (unsigned char *)buf + drop, len - drop);
-		len -= drop;
-	}
-	drop = r->eol ? resync(r, buf, len) : 0;
-	memmove(buf, (unsigned char *)buf + drop, len - drop);
-	r->pos += len;
-	r->count.bytes += len - drop;
-	/* for inspection only */
-	store_relaxed64(&r->sh->readers[r->slot].pos, r->pos);
-	return (ssize_t)(len - drop);
+	return copy_validated(r, buf, n, skipped ? skipped : &unused);
 }
 
 /* 1 if there are bytes to deliver, 0 if not, -SHMCAT_ECORRUPT if the
@@ -440,6 +380,15 @@ end_of_stream(struct shmcat_ring *r)
 	return rc;
 }
 
+/* Data after a wait may be the first of a stream that started while we
+ * waited, with bits we lack: the writer stored them before its first
+ * commit, so they are visible with the data (features.c). */
+static int
+new_data(struct shmcat_ring *r)
+{
+	return features_check(r, NULL);
+}
+
 int
 shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 {
@@ -458,7 +407,7 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 	deadline = deadline_of(timeout_ms);
 	if (timeout_ms != 0 && spin_until(r, has_data,
 	    load_relaxed32(&sh->writer_cpu) != this_cpu()))
-		return peek(r) < 0 ? -SHMCAT_ECORRUPT : 0;
+		return peek(r) < 0 ? -SHMCAT_ECORRUPT : new_data(r);
 	for (;;) {
 		/* Only we move our cursor: a different one was scribbled,
 		 * and the writer is counting on it. */
@@ -469,7 +418,7 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 			return -SHMCAT_ECORRUPT;
 		}
 		if ((rc = peek(r)) != 0)
-			return rc < 0 ? rc : 0;
+			return rc < 0 ? rc : new_data(r);
 		if ((rc = end_of_stream(r)) != 0) {
 			if (peek(r) != 0) /* committed just before the end */
 				continue;

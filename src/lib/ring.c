@@ -53,6 +53,7 @@
  * Tap readers are not cursors for I3.  They copy bytes out first and then
  * re-read `reserve_end` (the writer's limit, stored and fenced before it
  * hands out space): byte p is intact iff p >= reserve_end - capacity.
+ * That is the validated copy (copy.c).
  */
 #include <errno.h>
 #include <semaphore.h>
@@ -176,8 +177,13 @@ check_state(struct shmcat_ring *r)
 	if ((int64_t)(p.tail - before) < 0 ||
 	    (int64_t)(p.tail - after) > (int64_t)r->cap)
 		return -SHMCAT_ECORRUPT;
-	if (atomic_load(&sh->record_mode) > MODE_NUL ||
-	    (uint32_t)atomic_load(&sh->writer_events) > SHMCAT_MAX_WRITERS)
+	/* A mode we do not know is a later version's, if a bit we do not
+	 * know says so (features.c judges the bit); otherwise a scribble. */
+	if (atomic_load(&sh->record_mode) > MODE_NUL &&
+	    (atomic_load(&sh->feat_ro_compat) & ~FEAT_RO_COMPAT_KNOWN) == 0 &&
+	    (atomic_load(&sh->feat_incompat) & ~FEAT_INCOMPAT_KNOWN) == 0)
+		return -SHMCAT_ECORRUPT;
+	if ((uint32_t)atomic_load(&sh->writer_events) > SHMCAT_MAX_WRITERS)
 		return -SHMCAT_ECORRUPT;
 	return 0;
 }
@@ -231,9 +237,7 @@ stream_over(struct shmcat_ring *r)
 {
 	/* Pairs with the new writer's store of generation, made after it
 	 * filled in our stream's end record and before its first commit. */
-	if (!r->gen_over &&
-	    atomic_load_explicit(&r->sh->generation, memory_order_acquire) !=
-		r->gen)
+	if (!r->gen_over && load_acquire64(&r->sh->generation) != r->gen)
 		learn_end(r);
 	return r->gen_over;
 }

@@ -26,13 +26,13 @@
 #include "shmcat.h"
 
 #define SHMCAT_MAGIC UINT64_C(0x474e495254414d48) /* "HMATRING" LE */
-#define SHMCAT_LAYOUT_VERSION 2u
+#define SHMCAT_LAYOUT_VERSION 3u
 #define SHMCAT_HDR_SIZE 8192u
 #define SHMCAT_PAGE 4096u
 #define SHMCAT_SHM_DIR "/dev/shm"
 #define SHMCAT_PREFIX "shmcat."
 #define CACHELINE 64
-#define ATTACH_BUSY_MS 1000 /* see attach_lock (shm.c) */
+#define ATTACH_BUSY_MS 1000 /* see attach_lock (open.c) */
 
 /* shmcat_open flag of the library's own: shmcat_remove's handle, which
  * needs the descriptor writable for the exclusive LOCK_ATTACH. */
@@ -50,8 +50,28 @@
 #define STREAM_DELIVERED 0x8u	/* a reader has reported the end */
 #define STREAM_HANDOFF 0x10u	/* the last writer left to a joiner (writer.c) */
 
-/* record_mode: fixed by the first writer. */
+/* record_mode: fixed by the first writer of each stream. */
 enum { MODE_UNSET, MODE_BYTES, MODE_LINES, MODE_NUL };
+
+/*
+ * Feature bits (shmcat(7) FEATURES), as ext4's superblock has them.  A
+ * process that finds a bit it does not know in
+ *	feat_compat     ignores it;
+ *	feat_ro_compat  may read (readers, taps, inspection) but not write;
+ *	feat_incompat   refuses the ring, naming the bit.
+ * What a stream stores (its record mode, later its policy and framing)
+ * is a bit; `version` changes only when the identity itself does.  The
+ * bits change only when a stream starts (join_stream, writer.c), and
+ * every process checks them on attach and where it meets a new stream
+ * (features.c).
+ */
+#define FEAT_RO_LINES 0x1u /* newline records: whole lines under LOCK_COMMIT */
+#define FEAT_RO_NUL 0x2u   /* NUL records, likewise */
+#define FEAT_COMPAT_KNOWN 0x0u
+#define FEAT_RO_COMPAT_KNOWN (FEAT_RO_LINES | FEAT_RO_NUL)
+#define FEAT_INCOMPAT_KNOWN 0x0u
+/* The bits that describe a stream; a new stream starts without them. */
+#define FEAT_RO_STREAM (FEAT_RO_LINES | FEAT_RO_NUL)
 
 /* Reader slot kinds; slot 0 is always the default cursor. */
 enum { SLOT_FREE, SLOT_DEFAULT, SLOT_NAMED, SLOT_ANON, SLOT_TAP };
@@ -124,14 +144,16 @@ struct shared {
 	uint16_t reader_slot_size;
 	uint16_t writer_slot_size;
 	uint16_t shared_size;
+	/* Feature bits (above): stored by the writer that starts a stream,
+	 * before anything it writes. */
+	_Atomic uint32_t feat_compat;
+	_Atomic uint32_t feat_ro_compat;
+	_Atomic uint32_t feat_incompat;
 
 	/* Writer hot line: the producer position, polled by readers. */
 	alignas(CACHELINE) _Atomic uint64_t tail;
 	/* Hint, not state: the CPU of the last commit, so that a reader does
-	 * not spin for a writer that waits for that same CPU (wait.c).  It
-	 * and the readers' cpu sit in what was padding in layout 2 as first
-	 * published; a ring made by 2.0.0 has 0 there, which costs a reader
-	 * on CPU 0 its spin, nothing else. */
+	 * not spin for a writer that waits for that same CPU (wait.c). */
 	_Atomic uint32_t writer_cpu;
 
 	/* Writer cold line. */
@@ -162,18 +184,22 @@ struct shared {
 
 _Static_assert(sizeof(struct shared) <= SHMCAT_HDR_SIZE, "header overflows");
 
-/* The layout of shmcat(7), version 2: any change here is a new version. */
+/* The layout of shmcat(7), version 3.  A field added where a known bit
+ * says it is there (in reserved room: the header is SHMCAT_HDR_SIZE) is a
+ * feature; moving one of these is a new version. */
 #define AT(f, off) _Static_assert(offsetof(struct shared, f) == (off), #f)
 AT(magic, 0); AT(version, 8); AT(header_size, 12); AT(capacity, 16);
 AT(object_size, 24); AT(created_sec, 32); AT(creator_pid, 40);
 AT(max_readers, 44); AT(max_writers, 48); AT(record_mode, 52);
 AT(sem_size, 56); AT(reader_slot_size, 58); AT(writer_slot_size, 60);
-AT(shared_size, 62); AT(tail, 64); AT(writer_cpu, 72); AT(floor, 128); AT(reserve_end, 136);
-AT(writer_events, 144); AT(stream_flags, 152); AT(writer_pid, 156);
-AT(writer_waiting, 160); AT(writer_sleeps, 168); AT(space, 176);
-AT(commit_waiting, 208); AT(commit_wake, 216); AT(readers_waiting, 256);
-AT(readers, 320); AT(writers, 3392); AT(generation, 4416);
-AT(gen_start, 4424); AT(ends, 4432);
+AT(shared_size, 62); AT(feat_compat, 64); AT(feat_ro_compat, 68);
+AT(feat_incompat, 72); AT(tail, 128); AT(writer_cpu, 136);
+AT(floor, 192); AT(reserve_end, 200);
+AT(writer_events, 208); AT(stream_flags, 216); AT(writer_pid, 220);
+AT(writer_waiting, 224); AT(writer_sleeps, 232); AT(space, 240);
+AT(commit_waiting, 272); AT(commit_wake, 280); AT(readers_waiting, 320);
+AT(readers, 384); AT(writers, 3456); AT(generation, 4480);
+AT(gen_start, 4488); AT(ends, 4496);
 #undef AT
 #define AT(f, off) _Static_assert(offsetof(struct reader_slot, f) == (off), #f)
 AT(pos, 0); AT(cpu, 8); AT(kind, 64); AT(pid, 68); AT(sleeps, 72); AT(skipped, 80);
@@ -195,7 +221,7 @@ struct shmcat_ring {
 	int fd;
 	uint64_t cap;
 	enum shmcat_role role; /* 0 in a forked child: every call refused */
-	int forked;	     /* inherited through fork(): see shm.c */
+	int forked;	     /* inherited through fork(): see handles.c */
 	unsigned flags;
 	int created;
 	int slot;	     /* reader slot or writer slot index, or -1 */
@@ -204,7 +230,7 @@ struct shmcat_ring {
 	uint64_t limit;	     /* writer: may write below this (floor + cap) */
 	size_t need;	     /* writer: bytes a wait for space waits for */
 	uint64_t seen_tail;  /* reader: last tail loaded */
-	int eol;	     /* tap: resynchronise at next record end */
+	int eol;	     /* tap: resynchronise at next record end (copy.c) */
 	uint64_t gen;	     /* reader: the generation it reads */
 	int gen_over;	     /* reader: that stream is over; end below */
 	uint64_t gen_end;    /* reader: the last position of that stream */
@@ -217,6 +243,9 @@ struct shmcat_ring {
 	int attach_timeout_ms; /* record writer: see shmcat_opts */
 	struct shmcat_ring *next, *prev; /* this process's open handles */
 	int rdonly;	     /* inspection: mapped and opened read-only */
+	/* The readers of the last shmcat_status(), for shmcat_reader_status. */
+	int nstatus;	     /* -1: no status taken yet */
+	struct shmcat_reader_status status[SHMCAT_MAX_READERS];
 	unsigned trust;	     /* SHMCAT_O_TRUST_* */
 	uid_t trust_uid;
 	gid_t trust_gid;
@@ -273,30 +302,22 @@ fd_above_stdio(int fd)
 	} while (0)
 
 /*
- * Who calls whom (each file uses only those listed below it; no loops):
- *
- *	bridge.c   a reader's ring bridged to a pipe      -> reader, wait
- *	inspect.c  status, list (and build files)         -> shm, ring, lock
- *	shm.c      lifecycle: open, close, remove       -> writer, reader, ring, lock, name
- *	writer.c   writer attach/detach, wait for space  -> reader, ring, wait, lock
- *	reader.c   cursors, wait for data, the tap       -> ring, wait, lock
- *	ring.c     positions, spans, commits             -> wait, lock
- *	wait.c     spin, sleep and wake on semaphores
- *	lock.c     OFD locks: liveness of every role
- *	name.c, error.c
+ * What each file does, and who calls whom (each file only files below it,
+ * no loops): DESIGN.md, "Architecture", the one drawing of it, which
+ * tests/75-library.bats checks against the objects.  Declarations below
+ * go by file, bottom up.
  */
+
+/* error.c */
+int fail(struct shmcat_error *err, const char *call, int code);
 
 /* name.c */
 int shm_object_name(const char *name, char *buf, size_t len);
 long safe_pid(int32_t pid); /* a pid read from the ring, made safe to print */
 
-/* lock.c */
-int lock_try(int fd, int byte, int exclusive);
-int lock_wait(struct shmcat_ring *r, int byte, int exclusive, int64_t until);
-void lock_release(int fd, int byte);
-int lock_held_by_other(int fd, int byte, int exclusive_probe);
-int writers_state(struct shmcat_ring *r);
-enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
+/* features.c */
+int features_check(struct shmcat_ring *r, struct shmcat_error *err);
+uint32_t features_of_mode(uint32_t mode);
 
 /* wait.c */
 int64_t now_ns(void);
@@ -311,6 +332,14 @@ void wake_readers(struct shared *sh);
 void wake_reader(struct shared *sh, int slot);
 void wake_writer(struct shared *sh);
 void wake_writer_if_room(struct shmcat_ring *r);
+
+/* lock.c */
+int lock_try(int fd, int byte, int exclusive);
+int lock_wait(struct shmcat_ring *r, int byte, int exclusive, int64_t until);
+void lock_release(int fd, int byte);
+int lock_held_by_other(int fd, int byte, int exclusive_probe);
+int writers_state(struct shmcat_ring *r);
+enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
 
 /* ring.c */
 int check_distance(uint64_t from, uint64_t to, uint64_t cap);
@@ -330,6 +359,10 @@ void writer_begin(struct shmcat_ring *r);
 size_t writer_span(struct shmcat_ring *r, void **p);
 int writer_commit(struct shmcat_ring *r, size_t n);
 
+/* copy.c */
+ssize_t copy_validated(struct shmcat_ring *r, void *buf, size_t n,
+    uint64_t *skipped);
+
 /* reader.c */
 int reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err);
 void reader_detach(struct shmcat_ring *r, enum shmcat_end how);
@@ -341,8 +374,40 @@ int reader_wait_beyond(struct shmcat_ring *s, uint64_t pos, size_t min,
 int writer_attach(struct shmcat_ring *r, struct shmcat_error *err);
 void writer_detach(struct shmcat_ring *r, enum shmcat_end how);
 
-/* shm.c */
+/* object.c */
 int check_header(const struct shared *sh, uint64_t object_size);
+int init_header(struct shmcat_ring *r);
+int size_allowed(off_t size);
+int round_size(size_t size, uint64_t *cap);
+int map_ring(struct shmcat_ring *r);
+void unmap_ring(struct shmcat_ring *r);
+
+/* build.c */
+long build_pid(const char *name, size_t *name_len);
 int each_abandoned(const char *ring, int (*fn)(const char *, void *), void *ctx);
+int create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err);
+int remove_build(const char *name, struct shmcat_error *err);
+
+/* handles.c */
+int handles_enter(void);
+void handles_leave(void);
+void handles_add(struct shmcat_ring *r);
+void release_handle(struct shmcat_ring *r);
+
+/* replace.c */
+int still_published(struct shmcat_ring *r);
+int unlink_if_same(struct shmcat_ring *r);
+int force_replace(struct shmcat_ring *r, int why);
+int remove_forced(const char *name, struct shmcat_error *err);
+
+/* role.c */
+int role_known(enum shmcat_role role);
+int role_attach(struct shmcat_ring *r, const char *reader_name,
+    struct shmcat_error *err);
+void role_detach(struct shmcat_ring *r, enum shmcat_end how);
+
+/* open.c */
+int open_checked(const char *name, const struct shmcat_opts *o,
+    struct shmcat_ring **ringp, struct shmcat_error *err);
 
 #endif

@@ -239,7 +239,7 @@ note_cpu(_Atomic uint32_t *hint)
  * Short, and without sched_yield(), because the CPU we would spin on is
  * usually wanted by the processes that fill or drain the ring: in a
  * pipeline (producer | shmcat-in, shmcat-out | consumer) four processes
- * share the CPUs.  Measured on 2 x AMD EPYC (issue 13, BENCHMARKS.md):
+ * share the CPUs.  Measured on 2 x AMD EPYC (BENCHMARKS.md):
  * the 50 us spin with a yield between polls that this replaced made the
  * relay about 1.4x slower than this, the yields (8 k per GiB) costing
  * more than the spinning; 5 us without yields keeps a cross-CPU round

@@ -141,6 +141,7 @@ new_generation(struct shmcat_ring *r, uint64_t ev, uint32_t flags)
 	atomic_store(&sh->generation, gen + 1);
 	atomic_store(&sh->writer_events, ev >> 32 << 32);
 	atomic_store(&sh->stream_flags, 0);
+	atomic_fetch_and(&sh->feat_ro_compat, ~FEAT_RO_STREAM);
 	atomic_store(&sh->record_mode, MODE_UNSET);
 	wake_readers(sh); /* the old stream's readers: it is over */
 	LOG(r, "stream %llu (previous writer %s) closed at byte %llu; "
@@ -204,6 +205,13 @@ join_stream(struct shmcat_ring *r, struct shmcat_error *err)
 	if (others < 0)
 		return others;
 	if (!others && (rc = recover_stale(r, err)) != 0)
+		return rc;
+	/* The first writer of a stream states its bits before its mode:
+	 * joiners are serialised (LOCK_WRITER, or LOCK_COMMIT for records),
+	 * so whoever sees the mode set also sees the bits of its stream. */
+	if (atomic_load(&r->sh->record_mode) == MODE_UNSET)
+		atomic_fetch_or(&r->sh->feat_ro_compat, features_of_mode(mode));
+	if ((rc = features_check(r, err)) != 0)
 		return rc;
 	if (!atomic_compare_exchange_strong(&r->sh->record_mode, &unset, mode) &&
 	    unset != mode)

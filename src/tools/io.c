@@ -1,9 +1,11 @@
 /* io.c - the standard descriptors: never the ring, and waited on with a
- * deadline so that a filter blocked on them still looks around. */
+ * deadline so that a filter blocked on them still looks around; the
+ * start every program makes (tool_init). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,6 +35,18 @@ occupy_stdio(void)
 		if (nfd != fd)
 			_exit(EXIT_USAGE);
 	}
+}
+
+/* First thing in main: before anything is opened, and before anything
+ * is printed. */
+void
+tool_init(const char *name, char **argv)
+{
+	occupy_stdio();
+	atexit(close_stdout);
+	progname = name;
+	argv[0] = (char *)name; /* getopt's messages start with it */
+	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
 /* 0 if fd can be read (O_RDONLY) or written (O_WRONLY) at all, else

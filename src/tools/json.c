@@ -87,8 +87,10 @@ json_reader(const struct shmcat_reader_status *rs)
 
 /* One ring, as an element of "rings"; sep is "" or ",". */
 void
-json_ring(const char *sep, const char *name, const struct shmcat_status *st)
+json_ring(const char *sep, const char *name, struct shmcat_ring *r,
+    const struct shmcat_status *st)
 {
+	struct shmcat_reader_status rs;
 	int i;
 
 	printf("%s{", sep);
@@ -106,15 +108,24 @@ json_ring(const char *sep, const char *name, const struct shmcat_status *st)
 	json_string(st->record_mode, 32);
 	printf(",\"created\":%" PRId64 ",\"creator_pid\":%ld,", st->created_sec,
 	    st->creator_pid);
+	json_key("dir");
+	json_string(st->dir, PATH_MAX);
+	putchar(',');
+	json_key("fs");
+	json_string(st->fs, 32);
+	printf(",\"page_size\":%" PRIu64 ",\"features\":{\"compat\":%" PRIu32
+	    ",\"ro_compat\":%" PRIu32 ",\"incompat\":%" PRIu32 "},",
+	    st->page_size, st->feat_compat, st->feat_ro_compat,
+	    st->feat_incompat);
 	printf("\"writer\":{\"pid\":%ld,", st->writer_pid);
 	json_bool("alive", st->writer_alive);
 	printf(",\"active\":%d,", st->writers_active);
 	json_uint("sleeps", st->writer_sleeps);
 	printf("},\"readers_alive\":%d,\"readers\":[", st->readers_alive);
-	for (i = 0; i < st->nreaders; i++) {
+	for (i = 0; shmcat_reader_status(r, i, &rs) == 0; i++) {
 		if (i > 0)
 			putchar(',');
-		json_reader(&st->readers[i]);
+		json_reader(&rs);
 	}
 	fputs("]}", stdout);
 }

@@ -5,7 +5,6 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -22,18 +21,6 @@ end_progress_line(void)
 	if (progress_shown)
 		fputc('\n', stderr);
 	progress_shown = 0;
-}
-
-/* First thing in main: before anything is opened, and before anything
- * is printed (io.c). */
-void
-tool_init(const char *name, char **argv)
-{
-	occupy_stdio();
-	atexit(close_stdout);
-	progname = name;
-	argv[0] = (char *)name; /* getopt's messages start with it */
-	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
 void
@@ -66,6 +53,8 @@ exit_code_for(int code, int attached)
 		return EXIT_TRUNCATED;
 	case SHMCAT_ECORRUPT:
 		return attached ? EXIT_IO : EXIT_USAGE;
+	case SHMCAT_EFEATURE:
+		return EXIT_USAGE; /* a ring for a newer version, whenever met */
 	default:
 		return attached ? EXIT_IO : EXIT_USAGE;
 	}
@@ -83,6 +72,29 @@ report_owner(const char *ring, const struct shmcat_error *err)
 	else
 		warnx_ring(ring, "ring is owned by uid %ld; pass --owner=%ld to "
 		    "share it", (long)err->uid, (long)err->uid);
+}
+
+/* Name the feature bit we lack, by name where we know one. */
+void
+report_feature(const char *ring, const struct shmcat_error *err)
+{
+	static const char *const sets[] = {"?", "compat", "ro_compat",
+	    "incompat"};
+	unsigned set = err->feature_set <= SHMCAT_FEAT_INCOMPAT ?
+	    err->feature_set : 0;
+	const char *name = shmcat_feature_name(err->feature_set,
+	    err->feature_bit);
+	const char *rule = err->feature_set == SHMCAT_FEAT_RO_COMPAT ?
+	    "it may be read, not written, by this version" :
+	    "this version must not use it";
+
+	if (name)
+		warnx_ring(ring, "ring uses feature '%s' (%s bit %u): %s", name,
+		    sets[set], err->feature_bit, rule);
+	else
+		warnx_ring(ring, "ring uses %s feature bit %u, unknown to "
+		    "shmcat %s: %s", sets[set], err->feature_bit,
+		    shmcat_version(), rule);
 }
 
 /* What sits at the ring's name if it is not a regular file, or NULL;
@@ -168,6 +180,9 @@ report_open_error(const char *ring, const struct shmcat_error *err)
 		break;
 	case SHMCAT_EOWNER:
 		report_owner(ring, err);
+		break;
+	case SHMCAT_EFEATURE:
+		report_feature(ring, err);
 		break;
 	case EINVAL:
 		if (strcmp(err->call, "name") == 0) {

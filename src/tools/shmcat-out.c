@@ -111,6 +111,14 @@ end_of_data(struct reader *r, int rc)
 		warnx_ring(r->f.opt.ring, "%s (pid %ld); %" PRIu64
 		    " bytes delivered", shmcat_strerror(rc), st.writer_pid,
 		    c.bytes);
+	} else if (rc == -SHMCAT_EFEATURE) {
+		struct shmcat_error err;
+
+		/* a stream started with bits we lack: name the bit */
+		if (shmcat_features_check(r->f.ring, &err) == -SHMCAT_EFEATURE)
+			report_feature(r->f.opt.ring, &err);
+		else
+			warnx_ring(r->f.opt.ring, "%s", shmcat_strerror(rc));
 	} else if (rc == -EAGAIN) {
 		warnx_ring(r->f.opt.ring, "ring is empty (--nonblock)");
 	} else if (rc == -ETIMEDOUT) {

@@ -64,8 +64,10 @@ open_ring(const char *name, struct shmcat_ring **r)
 }
 
 static void
-print_kv(const char *name, const struct shmcat_status *st)
+print_kv(const char *name, struct shmcat_ring *r,
+    const struct shmcat_status *st)
 {
+	struct shmcat_reader_status rs;
 	int i;
 
 	printf("name=%s\ncapacity=%" PRIu64 "\nbuffered=%" PRIu64
@@ -78,22 +80,25 @@ print_kv(const char *name, const struct shmcat_status *st)
 	    st->state, st->record_mode, st->writer_pid, st->writer_alive,
 	    st->writers_active, st->writer_sleeps, st->nreaders,
 	    st->readers_alive, st->creator_pid, st->created_sec);
-	for (i = 0; i < st->nreaders; i++) {
-		const struct shmcat_reader_status *rs = &st->readers[i];
-
+	printf("dir=%s\nfs=%s\npage_size=%" PRIu64 "\nfeat_compat=0x%x\n"
+	    "feat_ro_compat=0x%x\nfeat_incompat=0x%x\n", st->dir, st->fs,
+	    st->page_size, st->feat_compat, st->feat_ro_compat,
+	    st->feat_incompat);
+	for (i = 0; shmcat_reader_status(r, i, &rs) == 0; i++)
 		printf("reader.%d.kind=%s\nreader.%d.name=%s\nreader.%d.pos=%"
 		    PRIu64 "\nreader.%d.lag=%" PRIu64 "\nreader.%d.pid=%ld\n"
 		    "reader.%d.alive=%d\nreader.%d.sleeps=%" PRIu64
-		    "\nreader.%d.skipped=%" PRIu64 "\n", rs->slot, rs->kind,
-		    rs->slot, rs->name, rs->slot, rs->pos, rs->slot, rs->lag,
-		    rs->slot, rs->pid, rs->slot, rs->alive, rs->slot,
-		    rs->sleeps, rs->slot, rs->skipped);
-	}
+		    "\nreader.%d.skipped=%" PRIu64 "\n", rs.slot, rs.kind,
+		    rs.slot, rs.name, rs.slot, rs.pos, rs.slot, rs.lag,
+		    rs.slot, rs.pid, rs.slot, rs.alive, rs.slot,
+		    rs.sleeps, rs.slot, rs.skipped);
 }
 
 static void
-print_human(const char *name, const struct shmcat_status *st)
+print_human(const char *name, struct shmcat_ring *r,
+    const struct shmcat_status *st)
 {
+	struct shmcat_reader_status rs;
 	char when[64] = "unknown", cap[16], buf[16];
 	time_t t = (time_t)st->created_sec;
 	struct tm tm;
@@ -113,16 +118,18 @@ print_human(const char *name, const struct shmcat_status *st)
 	printf("  writer    pid %ld %s, %d active, slept %" PRIu64 " times\n",
 	    st->writer_pid, st->writer_alive ? "alive" : "gone",
 	    st->writers_active, st->writer_sleeps);
-	for (i = 0; i < st->nreaders; i++) {
-		const struct shmcat_reader_status *rs = &st->readers[i];
-
-		human_size(rs->pos, cap, sizeof(cap));
-		human_size(rs->lag, buf, sizeof(buf));
+	for (i = 0; shmcat_reader_status(r, i, &rs) == 0; i++) {
+		human_size(rs.pos, cap, sizeof(cap));
+		human_size(rs.lag, buf, sizeof(buf));
 		printf("  reader %-2d %-9s %-12s pos %s lag %s pid %ld %s\n",
-		    rs->slot, rs->kind, rs->name[0] ? rs->name : "-", cap, buf,
-		    rs->pid, rs->alive ? "alive" : "gone");
+		    rs.slot, rs.kind, rs.name[0] ? rs.name : "-", cap, buf,
+		    rs.pid, rs.alive ? "alive" : "gone");
 	}
 	printf("  created   %s by pid %ld\n", when, st->creator_pid);
+	printf("  lives in  %s (%s)\n", st->dir, st->fs);
+	if (st->feat_compat | st->feat_ro_compat | st->feat_incompat)
+		printf("  features  compat 0x%x, ro_compat 0x%x, incompat 0x%x\n",
+		    st->feat_compat, st->feat_ro_compat, st->feat_incompat);
 }
 
 static int
@@ -144,11 +151,11 @@ cmd_status(int n, char **names)
 			warnx_ring(names[i], "%s", shmcat_strerror(rc));
 			worst = EXIT_USAGE;
 		} else if (json) {
-			json_ring(json_sep(), names[i], &st);
+			json_ring(json_sep(), names[i], r, &st);
 		} else if (kv) {
-			print_kv(names[i], &st);
+			print_kv(names[i], r, &st);
 		} else {
-			print_human(names[i], &st);
+			print_human(names[i], r, &st);
 		}
 		shmcat_close(r, SHMCAT_ABANDON);
 	}
@@ -222,7 +229,7 @@ list_one(const char *name, void *ctx)
 	if (bad)
 		list_bad(name, "corrupt", shmcat_strerror(-SHMCAT_ECORRUPT));
 	else if (json)
-		json_ring(json_sep(), name, &st);
+		json_ring(json_sep(), name, r, &st);
 	else if (kv)
 		printf("name=%s capacity=%" PRIu64 " buffered=%" PRIu64
 		    " state=%s writer_alive=%d readers_alive=%d\n", name,

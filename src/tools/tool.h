@@ -5,10 +5,12 @@
  *	parse.c     sizes, timeouts and modes from the command line
  *	options.c   the options both filters take, and their parsing
  *	signals.c   INT/TERM/HUP as a flag; SIGBUS and truncation
- *	io.c        closed standard descriptors; waiting on one
+ *	io.c        program start; closed standard descriptors; waiting on one
  *	meter.c     --progress and --stats
  *	filter.c    the start, stdin/stdout I/O and the finish of both filters
  *	json.c      shmcat list/status --json
+ *
+ * Who calls whom (no loops): DESIGN.md, "Architecture".
  */
 #ifndef SHMCAT_TOOL_H
 #define SHMCAT_TOOL_H
@@ -37,10 +39,10 @@ enum {
 extern const char *progname;
 extern const char *force_hint; /* what -f would do: "use -f to ..." */
 extern int progress_shown; /* a --progress line is on screen, unended */
-void tool_init(const char *name, char **argv);
 void warnx_ring(const char *ring, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int exit_code_for(int code, int attached);
+void report_feature(const char *ring, const struct shmcat_error *err);
 int report_open_error(const char *ring, const struct shmcat_error *err);
 const char *odd_kind(const char *ring, char *path, size_t len);
 void vlog(void *ctx, const char *fmt, ...);
@@ -93,6 +95,7 @@ void parse_filter_args(int argc, char **argv, const struct filter_cli *cli,
 
 /* io.c */
 #define IDLE_CHECK_MS 250 /* how often a blocked filter looks around */
+void tool_init(const char *name, char **argv);
 void occupy_stdio(void);
 int stdio_usable(int fd, int how);
 int wait_fd(int fd, short events, int timeout_ms);
@@ -137,7 +140,7 @@ ssize_t filter_write(struct filter *f, const void *buf, size_t n);
 
 /* json.c: shmcat --json (schema in shmcat(1)) */
 void json_begin(void);
-void json_ring(const char *sep, const char *name,
+void json_ring(const char *sep, const char *name, struct shmcat_ring *r,
     const struct shmcat_status *st);
 void json_bad_ring(const char *sep, const char *name, const char *state,
     const char *error);

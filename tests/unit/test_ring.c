@@ -228,7 +228,7 @@ test_corrupt(void)
 	snprintf(obj, sizeof(obj), "/shmcat.%s", ring);
 	fd = shm_open(obj, O_RDWR, 0);
 	base = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	tail = (uint64_t *)((char *)base + 64); /* the writer's hot line */
+	tail = (uint64_t *)((char *)base + 128); /* the writer's hot line */
 	*tail = 1u << 20;			 /* far past any cursor */
 	CHECK_EQ(shmcat_read_span(r, &rp), 0);
 	CHECK_EQ(shmcat_wait_data(r, 0), -SHMCAT_ECORRUPT);
