@@ -16,6 +16,9 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 FISHFUNCDIR ?= $(PREFIX)/share/fish/vendor_functions.d
 
 CC ?= cc
+# Named, not called directly, so that a cross build can pass its own
+# (debian/rules does).
+OBJCOPY ?= objcopy
 CFLAGS ?= -O2 -g
 # What must hold whatever the user passes in CFLAGS.
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
@@ -57,10 +60,10 @@ $(B) $(B)/lib $(B)/tools $(B)/examples:
 	mkdir -p $@
 
 $(B)/lib/%.o: src/lib/%.c $(LIBHDRS) | $(B)/lib
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/tools/%.o: src/tools/%.c $(TOOLHDRS) | $(B)/tools
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Programs that link libshmcat see only its shmcat_* names.  The shared
 # object says so in a version script; the archive is one relocatable
@@ -68,7 +71,7 @@ $(B)/tools/%.o: src/tools/%.c $(TOOLHDRS) | $(B)/tools
 # own now_ns or check_state links and keeps its own.
 $(B)/libshmcat.o: $(LIBOBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -r -nostdlib -o $@ $(LIBOBJ)
-	objcopy --wildcard --keep-global-symbol='shmcat_*' $@
+	$(OBJCOPY) --wildcard --keep-global-symbol='shmcat_*' $@
 
 $(B)/libshmcat.a: $(B)/libshmcat.o
 	rm -f $@
@@ -91,7 +94,7 @@ $(B)/shmcat: $(B)/tools/shmcat.o $(SHOWOBJ) $(TOOLOBJ) $(B)/libshmcat.a
 
 # examples/: programs that use the library as its users would.
 $(B)/examples/%: examples/%.c $(B)/libshmcat.a include/shmcat.h | $(B)/examples
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libshmcat.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libshmcat.a $(LDLIBS)
 
 examples: $(EXAMPLES)
 
@@ -102,21 +105,21 @@ examples: $(EXAMPLES)
 UNIT_TESTS = $(B)/test_ring $(B)/test_parse $(B)/test_human \
 	$(B)/test_header $(B)/test_build
 $(B)/test_ring: tests/unit/test_ring.c tests/unit/unit.h $(B)/libshmcat.a $(LIBHDRS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit/test_ring.c $(B)/libshmcat.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit/test_ring.c $(B)/libshmcat.a $(LDLIBS)
 
 $(B)/test_parse $(B)/test_human: $(B)/%: tests/unit/%.c tests/unit/unit.h \
 	$(TOOLOBJ) $(B)/libshmcat.a
-	$(CC) $(CFLAGS) -Isrc/tools $(LDFLAGS) -o $@ $< $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc/tools $(LDFLAGS) -o $@ $< $(TOOLOBJ) $(B)/libshmcat.a $(LDLIBS)
 
 $(B)/test_header $(B)/test_build: $(B)/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJ)
-	$(CC) $(CFLAGS) -Isrc/lib $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc/lib $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
 
 unit: $(UNIT_TESTS)
 	rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc
 
 # The scribbler of tests/35-hostile.bats knows the private layout.
 $(B)/hostile: tests/hostile.c $(LIBHDRS)
-	$(CC) $(CFLAGS) -Isrc/lib $(LDFLAGS) -o $@ tests/hostile.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc/lib $(LDFLAGS) -o $@ tests/hostile.c
 
 $(B)/shmcat.pc: shmcat.pc.in | $(B)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
@@ -201,30 +204,45 @@ model:
 demo: all
 	./run_demo.sh
 
+# The Debian packages (debian/), from build to purge: dpkg-buildpackage,
+# lintian, the hardening of the binaries, install, the autopkgtests
+# against the installed programs, purge, and a check that nothing is
+# left.  Needs root or sudo: it installs the packages, and the packaging
+# tools if they are missing (tests/package says more).
+package-check:
+	tests/package
+
+# Programs 0755, everything else 0644 (a shared library needs no
+# execute bit, and a packaged one must not have it); install(1), not cp,
+# so the modes do not depend on the build tree's or the umask.
+INSTALL ?= install
+INSTALL_PROGRAM = $(INSTALL) -m 0755
+INSTALL_DATA = $(INSTALL) -m 0644
 install: all $(B)/libshmcat.a
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man7 \
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
 	    $(DESTDIR)$(FISHFUNCDIR)
-	cp $(PROGS) $(DESTDIR)$(BINDIR)/
-	cp $(B)/libshmcat.a $(B)/libshmcat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/
+	$(INSTALL_PROGRAM) $(PROGS) $(DESTDIR)$(BINDIR)/
+	$(INSTALL_DATA) $(B)/libshmcat.a $(B)/libshmcat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libshmcat.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libshmcat.so
-	cp include/shmcat.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL_DATA) include/shmcat.h $(DESTDIR)$(INCLUDEDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    shmcat.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/shmcat.pc
-	cp man/shmcat-in.1 man/shmcat-out.1 man/shmcat.1 $(DESTDIR)$(MANDIR)/man1/
-	cp man/shmcat.7 $(DESTDIR)$(MANDIR)/man7/
-	cp $(MAN3) $(DESTDIR)$(MANDIR)/man3/
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/shmcat.pc
+	$(INSTALL_DATA) man/shmcat-in.1 man/shmcat-out.1 man/shmcat.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL_DATA) man/shmcat.7 $(DESTDIR)$(MANDIR)/man7/
+	$(INSTALL_DATA) $(MAN3) $(DESTDIR)$(MANDIR)/man3/
 	($(MAN3LINKS)) | while read -r page link; do \
 	    ln -sf $$page $(DESTDIR)$(MANDIR)/man3/$$link; done
-	cp completions/shmcat.bash $(DESTDIR)$(BASHCOMPDIR)/shmcat
+	$(INSTALL_DATA) completions/shmcat.bash $(DESTDIR)$(BASHCOMPDIR)/shmcat
 	for c in shmcat-in shmcat-out; do ln -sf shmcat $(DESTDIR)$(BASHCOMPDIR)/$$c; done
-	cp completions/_shmcat $(DESTDIR)$(ZSHCOMPDIR)/
-	cp completions/shmcat.fish completions/shmcat-in.fish completions/shmcat-out.fish \
-	    $(DESTDIR)$(FISHCOMPDIR)/
-	cp completions/__shmcat_rings.fish $(DESTDIR)$(FISHFUNCDIR)/
+	$(INSTALL_DATA) completions/_shmcat $(DESTDIR)$(ZSHCOMPDIR)/
+	$(INSTALL_DATA) completions/shmcat.fish completions/shmcat-in.fish \
+	    completions/shmcat-out.fish $(DESTDIR)$(FISHCOMPDIR)/
+	$(INSTALL_DATA) completions/__shmcat_rings.fish $(DESTDIR)$(FISHFUNCDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/shmcat-in $(DESTDIR)$(BINDIR)/shmcat-out $(DESTDIR)$(BINDIR)/shmcat
@@ -244,6 +262,7 @@ uninstall:
 	rm -f $(DESTDIR)$(FISHFUNCDIR)/__shmcat_rings.fish
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-deb
 
-.PHONY: all examples unit check-quick quick quick-suites quick-model check soak soak-short sanitize bench model demo install uninstall clean
+.PHONY: all examples unit check-quick quick quick-suites quick-model check soak \
+	soak-short sanitize bench model demo package-check install uninstall clean

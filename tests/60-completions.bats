@@ -120,12 +120,21 @@ EOF
 	FAKE_RINGS="$R-ok1 $R-ok2 $R-ok3"
 }
 
-# no_shmcat: COMP_PATH without any directory that holds a shmcat.
+# no_shmcat: COMP_PATH without shmcat.  A directory that holds one
+# (/usr/bin, once the package is installed) is replaced by a copy made
+# of links to everything else in it, so the shells and timeout are found.
 no_shmcat() {
-	local d dirs=() keep=()
+	local d dirs=() keep=() n=0
 	IFS=: read -r -a dirs <<<"$PATH"
 	for d in "${dirs[@]}"; do
-		[[ -e $d/shmcat ]] || keep+=("$d")
+		if [[ -e $d/shmcat ]]; then
+			n=$((n + 1))
+			mkdir -p "$T/path$n"
+			ln -s "$d"/* "$T/path$n/"
+			rm -f "$T/path$n"/shmcat "$T/path$n"/shmcat-*
+			d=$T/path$n
+		fi
+		keep+=("$d")
 	done
 	COMP_PATH=$(IFS=:; echo "${keep[*]}")
 	if PATH=$COMP_PATH type -P shmcat >/dev/null; then

@@ -9,6 +9,10 @@
 bats_require_minimum_version 1.5.0
 load test_helper
 
+# build-tree: the whole file tests the tree's `make install`; the
+# package's files are checked by debian/tests and tests/package instead.
+# bats file_tags=build-tree
+
 # The shared object's name: libshmcat.so.MAJOR, MAJOR from the Makefile.
 SO=libshmcat.so.$(sed -n 's/^SOVERSION = //p' "$REPO/Makefile")
 
@@ -54,6 +58,20 @@ present() {
 	assert_same_file "$D/usr/include/shmcat.h" "$REPO/include/shmcat.h"
 	run -0 --separate-stderr tmo "$D/usr/bin/shmcat-in" --version
 	assert_match "$output" '^shmcat-in [0-9.]*$' "installed shmcat-in --version"
+}
+
+# A packaged shared library must not be executable (Debian policy 8.1,
+# lintian's shared-library-is-executable); only programs are.
+@test "install: programs are 0755, libraries, header, pkg-config file, pages and completions 0644" {
+	local f mode
+	for f in /usr/bin/shmcat-in /usr/bin/shmcat-out /usr/bin/shmcat; do
+		mode=$(stat -c %a "$D$f")
+		assert_equal "$mode" 755 "mode of $f"
+	done
+	while IFS= read -r f; do
+		mode=$(stat -c %a "$f")
+		assert_equal "$mode" 644 "mode of ${f#"$D"}"
+	done < <(find "$D/usr/lib" "$D/usr/include" "$D/usr/share" -type f)
 }
 
 @test "install: libshmcat.so.N has soname libshmcat.so.N and exports the API" {

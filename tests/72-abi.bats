@@ -58,7 +58,7 @@ C
 	need cc
 	write_old_c
 	run -0 cc -std=c11 -Wall -Werror -I"$REPO/include" -o "$T/old" "$T/old.c" \
-	    -L"$REPO/build" -l:"$SO" -Wl,-rpath,"$REPO/build"
+	    -L"$SHMCAT_BIN" -l:"$SO" -Wl,-rpath,"$SHMCAT_BIN"
 	# The next release, as the next issue would write it: one field
 	# more in the options, the status and the reader status, each taking
 	# a reserved word.
@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 	return 0;
 }
 C
-	run -0 cc -std=c11 -Wall -Werror -I"$REPO/include" -o "$T/resv" "$T/resv.c" "$REPO/build/libshmcat.a" -lpthread
+	run -0 cc -std=c11 -Wall -Werror -I"$REPO/include" -o "$T/resv" "$T/resv.c" "$SHMCAT_BIN/libshmcat.a" -lpthread
 	run -0 tmo "$T/resv" "$R"
 	assert_equal "$output" "1 reserved"
 	assert_no_ring "$R"
@@ -108,7 +108,7 @@ C
 
 @test "every export carries symbol version SHMCAT_3.0, and nothing else is exported" {
 	need readelf
-	run -0 readelf --dyn-syms -W "$REPO/build/$SO"
+	run -0 readelf --dyn-syms -W "$SHMCAT_BIN/$SO"
 	local defined bad
 	defined=$(awk '$7 != "UND" && $8 ~ /^shmcat_/ { print $8 }' <<<"$output")
 	[[ -n $defined ]] || _fail "no shmcat_ symbol exported"

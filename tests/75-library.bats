@@ -153,10 +153,16 @@ assert_no_call_loop() {
 	assert_status "$status" 0 "tsort of the call graph of $1 (a loop: $stderr)"
 }
 
+# (build-tree: reads the build's own object files, which no package
+# installs; debian/tests/installed leaves it out)
+# bats test_tags=build-tree
 @test "no two library files call each other in a loop" {
 	assert_no_call_loop "$REPO/src/lib" "$SHMCAT_BIN/lib"
 }
 
+# (build-tree: reads the build's own object files, which no package
+# installs; debian/tests/installed leaves it out)
+# bats test_tags=build-tree
 @test "no two tool files call each other in a loop" {
 	assert_no_call_loop "$REPO/src/tools" "$SHMCAT_BIN/tools"
 }
@@ -220,6 +226,9 @@ assert_drawing() {
 	_fail "src/$2: the calls drawn (<) are not the objects' (>):" "${differ[@]}"
 }
 
+# (build-tree: reads the build's own object files, which no package
+# installs; debian/tests/installed leaves it out)
+# bats test_tags=build-tree
 @test "DESIGN.md draws the calls between files as they are" {
 	assert_drawing "bridge.c" lib
 	assert_drawing "shmcat-in.c" tools
