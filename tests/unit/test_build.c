@@ -24,6 +24,7 @@ static char base[32];	 /* "unit-PID": the start of every ring name here */
 static long dead;	 /* a pid no process has */
 static char made[64][SHMCAT_NAME_MAX + 64]; /* files made, to remove */
 static size_t nmade;
+static int shm_dir = -1; /* the default directory, as the library holds one */
 
 /* A pid no process has: above pid_max, so never reused under the test
  * (tests/test_helper.bash, dead_pid). */
@@ -100,7 +101,7 @@ abandoned(const char *name)
 
 	snprintf(ring, sizeof(ring), "%.*s", (int)(t ? t - name : 0), name);
 	forget();
-	CHECK_EQ(each_abandoned(ring, note, NULL), 0);
+	CHECK_EQ(each_abandoned(shm_dir, ring, note, NULL), 0);
 	return was_seen(name);
 }
 
@@ -208,11 +209,11 @@ test_filter(void)
 	close(make(SHMCAT_PREFIX "%s", mine));
 	close(make(SHMCAT_PREFIX "%s", other));
 	forget();
-	CHECK_EQ(each_abandoned(ring, note, NULL), 0);
+	CHECK_EQ(each_abandoned(shm_dir, ring, note, NULL), 0);
 	snprintf(want, sizeof(want), "\n%s\n", mine);
 	CHECK_STR(seen, want, "the build files of the ring");
 	/* fn's non-zero result ends the walk and is returned */
-	CHECK_EQ(each_abandoned(ring, stop, &calls), 7);
+	CHECK_EQ(each_abandoned(shm_dir, ring, stop, &calls), 7);
 	CHECK_EQ(calls, 1);
 }
 
@@ -229,7 +230,7 @@ exists(const char *name)
 {
 	char path[SHMCAT_NAME_MAX + 64];
 
-	snprintf(path, sizeof(path), SHMCAT_SHM_DIR "/" SHMCAT_PREFIX "%s",
+	snprintf(path, sizeof(path), SHMCAT_DEFAULT_DIR "/" SHMCAT_PREFIX "%s",
 	    name);
 	return access(path, F_OK) == 0;
 }
@@ -285,6 +286,8 @@ int
 main(void)
 {
 	snprintf(base, sizeof(base), "unit-%ld", (long)getpid());
+	shm_dir = open(SHMCAT_DEFAULT_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(shm_dir >= 0);
 	dead = dead_pid();
 	CHECK(dead > 0);
 	if (dead > 0) {

@@ -47,7 +47,7 @@ test_good(void)
 
 	for (i = 0; i < LEN(caps); i++) {
 		good_header(caps[i]);
-		CHECK_MSG(check_header(&sh, SHMCAT_HDR_SIZE + caps[i]) == 0,
+		CHECK_MSG(check_header(&sh, SHMCAT_HDR_SIZE + caps[i], SHMCAT_PAGE) == 0,
 		    "capacity %llu refused", (unsigned long long)caps[i]);
 	}
 	/* The fields a stream changes are checked elsewhere (check_state). */
@@ -57,7 +57,7 @@ test_good(void)
 	sh.stream_flags = UINT32_MAX;
 	sh.created_sec = -1;
 	sh.creator_pid = -1;
-	CHECK_EQ(check_header(&sh, SHMCAT_HDR_SIZE + SHMCAT_PAGE), 0);
+	CHECK_EQ(check_header(&sh, SHMCAT_HDR_SIZE + SHMCAT_PAGE, SHMCAT_PAGE), 0);
 }
 
 /* One field of the header, and the value to put there. */
@@ -186,7 +186,7 @@ test_bad(void)
 		set_field(&c->f[0]);
 		set_field(&c->f[1]);
 		size = c->object_size ? c->object_size : SHMCAT_HDR_SIZE + c->cap;
-		rc = check_header(&sh, size);
+		rc = check_header(&sh, size, SHMCAT_PAGE);
 		CHECK_MSG(rc == c->want, "%s: %d (%s), expected %d (%s)", c->what,
 		    rc, shmcat_strerror(rc), c->want, shmcat_strerror(c->want));
 	}
