@@ -277,16 +277,16 @@ static int
 cmd_show(int n, char **names)
 {
 	struct view v = {.names = names, .nnames = n};
-	int rc, out;
+	int rc, out = 0;
 
 	how.show = prom ? SHOW_PROM : json ? SHOW_JSON : SHOW_TABLE;
 	if (how.interval_ms > 0)
 		return watch(&v, &how);
-	rc = view_take(&v);
+	rc = view_take(&v); /* 2 if a ring named is missing: after output */
 	if (how.output)
 		out = prom_write_file(&v, how.output);
 	else
-		prom_print(stdout, &v), out = 0;
+		prom_print(stdout, &v);
 	view_free(&v);
 	return out ? out : rc;
 }
