@@ -80,7 +80,7 @@ kv_of() {
 	writer_waiting # an 8K ring holding 3893 bytes, its writer alive
 	spawn "$SHMCAT_OUT" -r keep "$R" >"$T/out"
 	local reader=$BG_PID
-	local keep="{ring=\"$R\",slot=\"1\",kind=\"named\",reader=\"keep\"}"
+	local keep="{ring=\"$R\",dir=\"/dev/shm\",slot=\"1\",kind=\"named\",reader=\"keep\"}"
 	wait_until prom_is "$R" "shmcat_reader_position_bytes$keep" 3893
 	run -0 --separate-stderr tmo "$SHMCAT" status --prom "$R"
 	echo "$output" >"$T/m.prom"
@@ -89,7 +89,7 @@ kv_of() {
 	run -0 --separate-stderr tmo promtool check metrics <"$T/m.prom"
 	assert_equal "$output$stderr" "" "promtool check metrics"
 	assert_equal "$(sed -n 's/^# TYPE //p' "$T/m.prom" | sort)" "$FAMILIES" "families"
-	local r="{ring=\"$R\"}" f=$T/m.prom m k
+	local r="{ring=\"$R\",dir=\"/dev/shm\"}" f=$T/m.prom m k
 	for m in capacity_bytes:capacity buffered_bytes:buffered \
 	    written_bytes_total:bytes_in read_bytes_total:bytes_out \
 	    writer_sleeps_total:writer_sleeps writers_active:writers_active \
@@ -106,7 +106,7 @@ kv_of() {
 	assert_equal "$(prom_value "$f" "shmcat_ring_written_bytes_total$r")" 3893 "bytes in"
 	assert_equal "$(prom_value "$f" "shmcat_ring_writer_alive$r")" 1 "writer alive"
 	assert_equal "$(prom_value "$f" "shmcat_reader_lag_bytes$keep")" 0 "lag of keep"
-	assert_equal "$(prom_value "$f" "shmcat_ring_info{ring=\"$R\",state=\"open\",record_mode=\"bytes\",fs=\"tmpfs\"}")" 1 "info"
+	assert_equal "$(prom_value "$f" "shmcat_ring_info{ring=\"$R\",dir=\"/dev/shm\",state=\"open\",record_mode=\"bytes\",fs=\"tmpfs\"}")" 1 "info"
 	# No timestamps: every sample is "name{labels} value".
 	assert_equal "$(grep -v '^#' "$f" | awk 'NF != 2' | head -n 1)" "" "a sample with a timestamp"
 	feed_close
@@ -139,11 +139,11 @@ kv_of() {
 	echo two | tmo "$SHMCAT_IN" "$R-b"
 	run -0 --separate-stderr tmo "$SHMCAT" status --prom
 	echo "$output" >"$T/all.prom"
-	assert_equal "$(prom_value "$T/all.prom" "shmcat_ring_written_bytes_total{ring=\"$R-a\"}")" 4 "ring a"
-	assert_equal "$(prom_value "$T/all.prom" "shmcat_ring_written_bytes_total{ring=\"$R-b\"}")" 4 "ring b"
+	assert_equal "$(prom_value "$T/all.prom" "shmcat_ring_written_bytes_total{ring=\"$R-a\",dir=\"/dev/shm\"}")" 4 "ring a"
+	assert_equal "$(prom_value "$T/all.prom" "shmcat_ring_written_bytes_total{ring=\"$R-b\",dir=\"/dev/shm\"}")" 4 "ring b"
 	run -2 --separate-stderr tmo "$SHMCAT" status --prom "$R-a" "$R-none"
 	assert_stderr "^shmcat: $R-none: no such ring$"
-	assert_match "$output" "shmcat_ring_written_bytes_total\\{ring=\"$R-a\"\\} 4" "ring a still there"
+	assert_match "$output" "shmcat_ring_written_bytes_total\\{ring=\"$R-a\",dir=\"/dev/shm\"\\} 4" "ring a still there"
 	run -0 --separate-stderr tmo promtool check metrics <<<"$output"
 	run -0 tmo "$SHMCAT_OUT" "$R-a"
 	run -0 tmo "$SHMCAT_OUT" "$R-b"
@@ -188,7 +188,7 @@ hammer() {
 	assert_equal "$bad" 0 "reads that were not whole"
 	((changed > 0)) || _fail "the same file over 300 reads: not replaced by rename"
 	run -0 tmo promtool check metrics <"$T/copy"
-	assert_equal "$(prom_value "$out" "shmcat_ring_written_bytes_total{ring=\"$R\"}")" 3893 "bytes in"
+	assert_equal "$(prom_value "$out" "shmcat_ring_written_bytes_total{ring=\"$R\",dir=\"/dev/shm\"}")" 3893 "bytes in"
 	stop_job "$w" TERM 143
 	assert_equal "$(ls -A "$T/textfile")" shmcat.prom "what the directory holds"
 	feed_close
@@ -537,7 +537,7 @@ _blocked_in_write() {
 	wait_until test -e "$T/node-exporter/shmcat.prom"
 	stop_job "$w" TERM 143
 	run -0 tmo promtool check metrics <"$T/node-exporter/shmcat.prom"
-	assert_match "$(cat "$T/node-exporter/shmcat.prom")" "shmcat_ring_written_bytes_total\\{ring=\"$R-nums\"\\} 588895" "the ring"
+	assert_match "$(cat "$T/node-exporter/shmcat.prom")" "shmcat_ring_written_bytes_total\\{ring=\"$R-nums\",dir=\"/dev/shm\"\\} 588895" "the ring"
 	run -0 tmo "$SHMCAT_OUT" "$R-nums"
 	assert_no_ring "$R-nums"
 }

@@ -110,6 +110,15 @@ label(FILE *f, const char *sep, const char *name, const char *value)
 	putc('"', f);
 }
 
+/* {ring="NAME",dir="DIR": rings of one name in two directories are two
+ * series (the caller closes the braces, or adds labels first). */
+static void
+ring_labels(FILE *f, const char *ring)
+{
+	label(f, "{", "ring", ring);
+	label(f, ",", "dir", shown_dir());
+}
+
 static void
 family(FILE *f, const struct metric *m)
 {
@@ -125,7 +134,7 @@ reader_sample(FILE *f, const char *metric, const char *ring,
 
 	snprintf(slot, sizeof(slot), "%d", rs->slot);
 	fputs(metric, f);
-	label(f, "{", "ring", ring);
+	ring_labels(f, ring);
 	label(f, ",", "slot", slot);
 	label(f, ",", "kind", rs->kind);
 	label(f, ",", "reader", rs->name);
@@ -146,7 +155,7 @@ prom_print(FILE *f, const struct view *v)
 			if (rv->bad)
 				continue;
 			fputs(ring_metrics[m].name, f);
-			label(f, "{", "ring", rv->name);
+			ring_labels(f, rv->name);
 			fprintf(f, "} %" PRIu64 "\n", ring_value(&rv->st, m));
 		}
 	}
@@ -157,7 +166,7 @@ prom_print(FILE *f, const struct view *v)
 		if (rv->bad)
 			continue;
 		fputs("shmcat_ring_info", f);
-		label(f, "{", "ring", rv->name);
+		ring_labels(f, rv->name);
 		label(f, ",", "state", rv->st.state);
 		label(f, ",", "record_mode", rv->st.record_mode);
 		label(f, ",", "fs", rv->st.fs);
