@@ -261,9 +261,15 @@ writer_attach(struct shmcat_ring *r, struct shmcat_error *err)
 		rc = mode != MODE_UNSET && mode != wanted_mode(r) ?
 		    -SHMCAT_EMODE : -SHMCAT_EBUSY;
 	}
-	if (rc == 0 && records(r) && (rc = join_lock(r)) == 0) {
-		rc = join_stream(r, err);
-		commit_unlock(r);
+	if (rc == 0 && records(r)) {
+		/* The wait to join is the one step of opening whose -EAGAIN
+		 * and -ETIMEDOUT mean "busy": its call is "join". */
+		if ((rc = join_lock(r)) != 0) {
+			fail(err, "join", rc);
+		} else {
+			rc = join_stream(r, err);
+			commit_unlock(r);
+		}
 	} else if (rc == 0) {
 		rc = join_stream(r, err);
 	}

@@ -138,6 +138,16 @@ report_odd_object(const char *ring, int code)
 	return 1;
 }
 
+/* Only a record writer's wait to join the others (bounded by -n or -t)
+ * ends in "busy", exit 4; an EAGAIN or ETIMEDOUT from any other call
+ * made while opening is that call's failure. */
+static int
+busy_joining(const struct shmcat_error *err)
+{
+	return (err->code == -EAGAIN || err->code == -ETIMEDOUT) &&
+	    strcmp(err->call, "join") == 0;
+}
+
 int
 report_open_error(const char *ring, const struct shmcat_error *err)
 {
@@ -173,10 +183,14 @@ report_open_error(const char *ring, const struct shmcat_error *err)
 		warnx_ring(ring, "%s; omit -s to use it as it is", why);
 		break;
 	case ETIMEDOUT:
-		warnx_ring(ring, "timed out waiting to join the other writers");
-		break;
 	case EAGAIN:
-		warnx_ring(ring, "the other writers are busy (--nonblock)");
+		if (!busy_joining(err)) {
+			warnx_ring(ring, "%s: %s", err->call, why);
+			return EXIT_USAGE;
+		}
+		warnx_ring(ring, err->code == -EAGAIN ?
+		    "the other writers are busy (--nonblock)" :
+		    "timed out waiting to join the other writers");
 		break;
 	case SHMCAT_EOWNER:
 		report_owner(ring, err);
