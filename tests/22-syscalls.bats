@@ -73,3 +73,32 @@ nth_call() {
 	run -0 tmo "$SHMCAT_OUT" "$R"
 	assert_no_ring "$R"
 }
+
+###############################################
+#  a failed liveness probe is no death         #
+###############################################
+
+# A reader with nothing left to read asks whether a writer holds the
+# writer lock (F_OFD_GETLK on byte 1).  That probe failing says nothing
+# about the writer: it must not be reported dead while it lives on.
+@test "a failed probe of the writer's lock: the reader does not call a live writer dead" {
+	feed_open
+	spawn "$SHMCAT_IN" "$R" <"$FEED" 2>"$T/in.err"
+	local wp=$BG_PID n
+	wait_until ring_is "$R" writer_alive 1
+	n=$(nth_call fcntl 'F_OFD_GETLK.*l_start=1,' "$SHMCAT_OUT" -n "$R")
+	run -4 --separate-stderr injected fcntl EIO "$n" "$SHMCAT_OUT" -n "$R"
+	assert_stderr "empty"
+	assert_not_match "$stderr" "died" "the reader's message"
+	# Every later probe failing too: the reader cannot tell, and says
+	# so, rather than call the writer dead.
+	run -1 --separate-stderr injected fcntl EIO "$n+" "$SHMCAT_OUT" -n "$R"
+	assert_stderr "^shmcat-out: $R: waiting for data: Input/output error$"
+	assert_not_match "$stderr" "died" "the reader's message"
+	echo last >&7
+	feed_close
+	assert_job "$wp" 0 "shmcat-in"
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" last
+	assert_no_ring "$R"
+}

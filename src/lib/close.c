@@ -8,6 +8,15 @@
 
 #include "shmcat_int.h"
 
+/* No writer lives, as far as a probe can tell (one that fails: alive). */
+static int
+writers_gone(struct shmcat_ring *r)
+{
+	int ws = writers_state(r);
+
+	return ws >= 0 && ws != WRITERS_ALIVE;
+}
+
 /* Is the stream over and delivered, so the ring can go?  Either a reader
  * hung up, or a reader has reported the end and no persistent cursor
  * still has bytes to read; or nobody ever wrote and the ring is empty. */
@@ -26,7 +35,7 @@ stream_finished(struct shmcat_ring *r)
 		return 0;
 	if (atomic_load(&sh->writer_events) >> 32 == 0)
 		return 1;
-	return (flags & STREAM_DELIVERED) && writers_state(r) != WRITERS_ALIVE;
+	return (flags & STREAM_DELIVERED) && writers_gone(r);
 }
 
 /* A tap holds its slot: the stream's end does not wait for a tap, and
@@ -54,7 +63,7 @@ others_leaving(struct shmcat_ring *r)
 	if (r->role == SHMCAT_INSPECT ||
 	    atomic_load(&r->sh->writer_events) >> 32 == 0)
 		return 0;
-	return stream_finished(r) && writers_state(r) != WRITERS_ALIVE &&
+	return stream_finished(r) && writers_gone(r) &&
 	    !tap_attached(r);
 }
 

@@ -80,18 +80,23 @@ lock_held_by_other(int fd, int byte, int exclusive_probe)
 
 /* Whether any writer is attached, and if none is, how the last one went.
  * Reads writer_events around the lock probe and retries if a writer came
- * or went in between, so a writer attaching is never taken for dead. */
+ * or went in between, so a writer attaching is never taken for dead.  A
+ * probe that fails says nothing about the writer: it is tried again, and
+ * if it fails again its -errno is returned, never a death. */
+#define PROBE_TRIES 2
 int
 writers_state(struct shmcat_ring *r)
 {
 	uint64_t before, after;
-	int held;
+	int held, failed = 0;
 
 	do {
 		before = atomic_load(&r->sh->writer_events);
 		held = lock_held_by_other(r->fd, LOCK_WRITER, 1);
 		after = atomic_load(&r->sh->writer_events);
-	} while (before != after);
+	} while (before != after || (held < 0 && ++failed < PROBE_TRIES));
+	if (held < 0)
+		return held;
 	if (held > 0)
 		return WRITERS_ALIVE;
 	if (before >> 32 == 0)

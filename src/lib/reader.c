@@ -332,8 +332,17 @@ has_data(struct shmcat_ring *r)
 	return peek(r) != 0;
 }
 
+/* rc is an end of the stream that cut it short. */
+static int
+truncated(int rc)
+{
+	return rc == -SHMCAT_EDIED || rc == -SHMCAT_EINTERRUPTED ||
+	    rc == -SHMCAT_EHANGUP;
+}
+
 /* How the stream stands for a reader that has consumed everything:
- * 0 (more may come), SHMCAT_EOF, or a negative truncation code.  Read
+ * 0 (more may come), SHMCAT_EOF, a negative truncation code, or the
+ * -errno of a liveness probe that failed (an error, not an end).  Read
  * from the shared count and flags, which belong to the current stream. */
 static int
 stream_state(struct shmcat_ring *r)
@@ -344,6 +353,8 @@ stream_state(struct shmcat_ring *r)
 	if (atomic_load(&r->sh->stream_flags) & STREAM_HANGUP)
 		return -SHMCAT_EHANGUP;
 	ws = writers_state(r);
+	if (ws < 0)
+		return ws;
 	if (ws == WRITERS_DIED)
 		return -SHMCAT_EDIED;
 	if (ws != WRITERS_GONE_CLEAN)
@@ -375,7 +386,7 @@ end_of_stream(struct shmcat_ring *r)
 	pid = atomic_load(&r->sh->writer_pid);
 	if (stream_over(r))
 		return r->end_rc;
-	if (rc < 0)
+	if (truncated(rc))
 		r->end_pid = pid;
 	return rc;
 }
@@ -420,6 +431,8 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 		if ((rc = peek(r)) != 0)
 			return rc < 0 ? rc : new_data(r);
 		if ((rc = end_of_stream(r)) != 0) {
+			if (rc != SHMCAT_EOF && !truncated(rc))
+				return rc; /* a probe failed: no end known */
 			if (peek(r) != 0) /* committed just before the end */
 				continue;
 			/* Reported: the ring may go once it is read.  Not

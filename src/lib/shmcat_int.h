@@ -338,7 +338,7 @@ int lock_try(int fd, int byte, int exclusive);
 int lock_wait(struct shmcat_ring *r, int byte, int exclusive, int64_t until);
 void lock_release(int fd, int byte);
 int lock_held_by_other(int fd, int byte, int exclusive_probe);
-int writers_state(struct shmcat_ring *r);
+int writers_state(struct shmcat_ring *r); /* or -errno: the probe failed */
 enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
 
 /* ring.c */

@@ -123,6 +123,9 @@ end_of_data(struct reader *r, int rc)
 		warnx_ring(r->f.opt.ring, "ring is empty (--nonblock)");
 	} else if (rc == -ETIMEDOUT) {
 		warnx_ring(r->f.opt.ring, "timed out waiting for data");
+	} else if (rc > -SHMCAT_EBASE) { /* a system call failed */
+		warnx_ring(r->f.opt.ring, "waiting for data: %s",
+		    shmcat_strerror(rc));
 	} else {
 		warnx_ring(r->f.opt.ring, "%s", shmcat_strerror(rc));
 	}
