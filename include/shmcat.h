@@ -47,8 +47,9 @@
  * past it.  Spans never wrap: the data area is mapped twice in a row.
  *
  * A handle is used by one thread at a time, and belongs to the process
- * that opened it: in a fork()ed child every call on an inherited handle
- * returns -SHMCAT_EFORKED and shmcat_close() frees only the child's copy.
+ * that opened it: in a child (fork(), _Fork(), a raw clone) every call on
+ * an inherited handle returns -SHMCAT_EFORKED and shmcat_close() frees
+ * only the child's copy.
  * Each function has a section-3 page; start with shmcat(3).
  */
 #ifndef SHMCAT_H

@@ -585,6 +585,99 @@ C
 	assert_no_ring "$R"
 }
 
+# A child made without the pthread_atfork handlers (_Fork(3), a raw
+# clone(2)) inherits the handle as it was: the library must still tell
+# it is not the process that opened it (issue 20, part 3).  The child
+# tries the writer handle and a reader handle, and closes both; the
+# parent then writes its second line and ends the stream, its reader
+# intact.
+write_rawfork_c() {
+	cat >"$T/rawfork.c" <<'C'
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "shmcat.h"
+
+static int
+put(struct shmcat_ring *w, const char *s)
+{
+	void *p;
+
+	if (shmcat_write_span(w, &p) < strlen(s))
+		return -1;
+	memcpy(p, s, strlen(s));
+	return shmcat_write_commit(w, strlen(s));
+}
+
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w, *r;
+	const void *cp;
+	void *p = &o;
+	pid_t pid;
+	int st;
+
+	if (argc != 3 || shmcat_open(argv[1], &o, &w, NULL) != 0 ||
+	    put(w, "before\n") != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	o.reader_name = "side";
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0)
+		return 11;
+	fflush(stdout);
+	pid = strcmp(argv[2], "_Fork") == 0 ? _Fork() :
+	    (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		size_t n = shmcat_write_span(w, &p);
+		int commit = shmcat_write_commit(w, 1);
+		size_t m = shmcat_read_span(r, &cp);
+		int rcommit = shmcat_read_commit(r, 1);
+		int wait = shmcat_wait_data(r, 0);
+		int hungup = shmcat_hungup(w);
+		int wclose = shmcat_close(w, SHMCAT_END);
+		int rclose = shmcat_close(r, SHMCAT_HANGUP);
+
+		printf("child: %zu %d %s, %zu, %s, %s, %s, %d %d\n", n,
+		    p == NULL, shmcat_strerror(commit), m,
+		    shmcat_strerror(rcommit), shmcat_strerror(wait),
+		    shmcat_strerror(hungup), wclose, rclose);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || st != 0)
+		return 12;
+	if (put(w, "after\n") != 0)
+		return 13;
+	printf("parent: %s\n", shmcat_hungup(w) == 0 ? "ok" : "hung up");
+	if (shmcat_read_commit(r, shmcat_read_span(r, &cp)) != 0)
+		return 14;
+	shmcat_close(r, SHMCAT_END);
+	return shmcat_close(w, SHMCAT_END) == 0 ? 0 : 15;
+}
+C
+	cc_lib rawfork
+}
+
+@test "fork without the atfork handlers (_Fork, clone): the child's handles are refused" {
+	write_rawfork_c
+	local how e="handle belongs to the parent process"
+	for how in _Fork clone; do
+		spawn "$SHMCAT_OUT" "$R" >"$T/out" 2>"$T/out.err"
+		local rp=$BG_PID
+		wait_until ring_is "$R" readers_alive 1
+		run -0 --separate-stderr tmo "$T/rawfork" "$R" "$how"
+		assert_equal "$output" "$(printf '%s\n' \
+			"child: 0 1 $e, 0, $e, $e, $e, 0 0" "parent: ok")" "$how"
+		assert_job "$rp" 0 "shmcat-out ($how)"
+		assert_equal "$(cat "$T/out")" $'before\nafter' "what the reader got ($how)"
+		assert_no_ring "$R"
+	done
+}
+
 # examples/ (item 2): built here from the source, as a user would.
 build_example() {
 	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $TEST_LDFLAGS \

@@ -174,7 +174,7 @@ shmcat_bridge_close(struct shmcat_bridge *b)
 {
 	if (b == NULL)
 		return 0;
-	if (b->r->forked) /* the thread stayed in the parent */
+	if (handle_forked(b->r)) /* the thread stayed in the parent */
 		goto out;
 	pthread_mutex_lock(&b->lock);
 	atomic_store(&b->stop, 1);

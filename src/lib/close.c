@@ -101,9 +101,8 @@ shmcat_close(struct shmcat_ring *r, enum shmcat_end how)
 {
 	if (r == NULL)
 		return 0;
-	if (r->forked) { /* the stream is the parent's business */
-		unmap_ring(r);
-		free(r);
+	if (handle_forked(r)) { /* the stream is the parent's business */
+		release_forked(r);
 		return 0;
 	}
 	role_detach(r, how);

@@ -111,7 +111,7 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 
 	if (r == NULL || st == NULL)
 		return -EINVAL;
-	if (r->forked) /* any role may look, but only from its own process */
+	if (handle_forked(r)) /* any role may look, from its own process */
 		return -SHMCAT_EFORKED;
 	sh = r->sh;
 	mode = atomic_load(&sh->record_mode);
@@ -169,7 +169,7 @@ shmcat_reader_status(struct shmcat_ring *r, int i,
 {
 	if (r == NULL || rs == NULL)
 		return -EINVAL;
-	if (r->forked)
+	if (handle_forked(r))
 		return -SHMCAT_EFORKED;
 	if (r->nstatus < 0)
 		return -EINVAL;

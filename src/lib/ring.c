@@ -362,7 +362,7 @@ shmcat_read_span(struct shmcat_ring *r, const void **p)
 	if (p)
 		*p = NULL;
 	/* commit and wait say why not */
-	if (r == NULL || p == NULL || r->role != SHMCAT_READER ||
+	if (r == NULL || p == NULL || handle_check(r, SHMCAT_READER) != 0 ||
 	    (r->flags & SHMCAT_O_TAP))
 		return 0;
 	tail = visible_tail(r);

@@ -222,6 +222,10 @@ struct shmcat_ring {
 	uint64_t cap;
 	enum shmcat_role role; /* 0 in a forked child: every call refused */
 	int forked;	     /* inherited through fork(): see handles.c */
+	/* Still the process that opened it while *owner == owner_token:
+	 * the kernel zeroes that word in every child (handles.c). */
+	const _Atomic uint64_t *owner;
+	uint64_t owner_token;
 	unsigned flags;
 	int created;
 	int slot;	     /* reader slot or writer slot index, or -1 */
@@ -252,14 +256,24 @@ struct shmcat_ring {
 	char name[SHMCAT_NAME_MAX + 1];
 };
 
-/* 0 if r may make a call of this role; else why not.  A forked child's
- * copy has no role left, so this one compare also refuses it. */
+/* 1 if r was inherited by a child: through fork(), whose handler took
+ * the role away, or through a fork that ran no handlers (_Fork(), a raw
+ * clone), which only the owner word tells (handles.c). */
+static inline int
+handle_forked(const struct shmcat_ring *r)
+{
+	return r->forked ||
+	    atomic_load_explicit(r->owner, memory_order_relaxed) !=
+	    r->owner_token;
+}
+
+/* 0 if r may make a call of this role; else why not. */
 static inline int
 handle_check(const struct shmcat_ring *r, enum shmcat_role role)
 {
-	if (r->role == role)
+	if (r->role == role && !handle_forked(r))
 		return 0;
-	return r->forked ? -SHMCAT_EFORKED : -SHMCAT_EROLE;
+	return handle_forked(r) ? -SHMCAT_EFORKED : -SHMCAT_EROLE;
 }
 
 /* SHMCAT_O_NONBLOCK: a wait "for ever" is a wait of 0 ms. */
@@ -393,6 +407,7 @@ int handles_enter(void);
 void handles_leave(void);
 void handles_add(struct shmcat_ring *r);
 void release_handle(struct shmcat_ring *r);
+void release_forked(struct shmcat_ring *r);
 
 /* replace.c */
 int still_published(struct shmcat_ring *r);

@@ -387,7 +387,7 @@ shmcat_hungup(const struct shmcat_ring *r)
 {
 	if (r == NULL)
 		return -EINVAL;
-	if (r->forked) /* (its mapping went at the fork: test this first) */
+	if (handle_forked(r)) /* (its mapping may be gone: test this first) */
 		return -SHMCAT_EFORKED;
 	if (r->sh == NULL)
 		return -EINVAL;
