@@ -97,6 +97,8 @@ enum {
 	SHMCAT_EFORKED,    /* the handle belongs to the process that forked us */
 	SHMCAT_EOWNER,     /* ring owned by a user we do not trust */
 	SHMCAT_EFEATURE,   /* the ring needs a feature we lack (see err) */
+	SHMCAT_EBEHIND,    /* stream ended while the reader was too far behind
+			      to learn how (shmcat_wait_data) */
 	SHMCAT_ELAST
 };
 
@@ -249,7 +251,9 @@ struct shmcat_status {
 	uint64_t capacity, object_size;
 	uint64_t tail, floor, buffered;
 	const char *record_mode; /* "unset", "bytes", "lines", "nul" */
-	const char *state; /* "open", "ended", "interrupted", "hangup", "writer-died" */
+	/* "open", "ended", "interrupted", "hangup", "writer-died"; for a
+	 * reader whose stream ended too long ago to tell, "unknown" */
+	const char *state;
 	long writer_pid, creator_pid;
 	int writer_alive, writers_active, readers_alive;
 	uint64_t writer_sleeps;

@@ -23,6 +23,7 @@ static const char *const messages[] = {
 	[SHMCAT_EFORKED - SHMCAT_EBASE] = "handle belongs to the parent process",
 	[SHMCAT_EOWNER - SHMCAT_EBASE] = "ring is owned by another user",
 	[SHMCAT_EFEATURE - SHMCAT_EBASE] = "ring uses a feature this version lacks",
+	[SHMCAT_EBEHIND - SHMCAT_EBASE] = "stream ended while this reader was too far behind to learn how",
 };
 
 _Static_assert(sizeof(messages) / sizeof(messages[0]) ==

@@ -89,13 +89,15 @@ reader_status(struct shmcat_ring *r, int i, const struct positions *p,
 static void
 own_stream(struct shmcat_ring *r, struct shmcat_status *st)
 {
-	if (r->role != SHMCAT_READER || r->end_pid == 0)
+	if (r->role != SHMCAT_READER || (!r->gen_over && r->end_pid == 0))
 		return;
-	st->writer_pid = r->end_pid;
+	/* a stream that is over: its writer, or 0 if that is unknown */
+	st->writer_pid = safe_pid((int32_t)r->end_pid);
 	if (r->gen_over)
 		st->state = r->end_rc == SHMCAT_EOF ? "ended" :
 		    r->end_rc == -SHMCAT_EHANGUP ? "hangup" :
 		    r->end_rc == -SHMCAT_EINTERRUPTED ? "interrupted" :
+		    r->end_rc == -SHMCAT_EBEHIND ? "unknown" :
 		    "writer-died";
 }
 

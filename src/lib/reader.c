@@ -332,12 +332,12 @@ has_data(struct shmcat_ring *r)
 	return peek(r) != 0;
 }
 
-/* rc is an end of the stream that cut it short. */
+/* rc is an end of the stream that cut it short, or may have. */
 static int
 truncated(int rc)
 {
 	return rc == -SHMCAT_EDIED || rc == -SHMCAT_EINTERRUPTED ||
-	    rc == -SHMCAT_EHANGUP;
+	    rc == -SHMCAT_EHANGUP || rc == -SHMCAT_EBEHIND;
 }
 
 /* How the stream stands for a reader that has consumed everything:

@@ -204,8 +204,9 @@ end_code(uint32_t how)
 }
 
 /* Learn where and how our stream ended from its end record.  A record
- * already reused (GEN_HISTORY newer streams meanwhile) or impossible:
- * the stream ends where we are, its writer unknown. */
+ * already reused (GEN_HISTORY newer streams meanwhile): the stream ends
+ * where we are, and how is unknown (-SHMCAT_EBEHIND), its writer too;
+ * an impossible one: likewise, taken for a death as before. */
 static void
 learn_end(struct shmcat_ring *r)
 {
@@ -216,14 +217,17 @@ learn_end(struct shmcat_ring *r)
 
 	r->gen_over = 1;
 	r->gen_end = r->pos;
-	r->end_rc = -SHMCAT_EDIED;
+	r->end_rc = -SHMCAT_EBEHIND;
 	r->end_pid = 0;
 	if (atomic_load(&e->gen) != r->gen)
 		return;
 	end = atomic_load(&e->end);
 	how = atomic_load(&e->how);
 	pid = atomic_load(&e->pid);
-	if (atomic_load(&e->gen) != r->gen || (int64_t)(end - r->pos) < 0 ||
+	if (atomic_load(&e->gen) != r->gen) /* reused as we read it */
+		return;
+	r->end_rc = -SHMCAT_EDIED;
+	if ((int64_t)(end - r->pos) < 0 ||
 	    ((r->flags & SHMCAT_O_TAP) == 0 && end - r->pos > r->cap))
 		return;
 	r->gen_end = end;

@@ -50,6 +50,7 @@ exit_code_for(int code, int attached)
 	case SHMCAT_EDIED:
 	case SHMCAT_EINTERRUPTED:
 	case SHMCAT_EHANGUP:
+	case SHMCAT_EBEHIND: /* not known to be whole */
 		return EXIT_TRUNCATED;
 	case SHMCAT_ECORRUPT:
 		return attached ? EXIT_IO : EXIT_USAGE;

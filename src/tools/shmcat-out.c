@@ -111,6 +111,9 @@ end_of_data(struct reader *r, int rc)
 		warnx_ring(r->f.opt.ring, "%s (pid %ld); %" PRIu64
 		    " bytes delivered", shmcat_strerror(rc), st.writer_pid,
 		    c.bytes);
+	} else if (rc == -SHMCAT_EBEHIND) { /* its writer is unknown too */
+		warnx_ring(r->f.opt.ring, "%s; %" PRIu64 " bytes delivered",
+		    shmcat_strerror(rc), c.bytes);
 	} else if (rc == -SHMCAT_EFEATURE) {
 		struct shmcat_error err;
 
