@@ -131,7 +131,7 @@ shmcat_remove(const char *name, int force, struct shmcat_error *err)
 	lock_release(r->fd, LOCK_ATTACH);
 	if (lock_try(r->fd, LOCK_ATTACH, 1) != 0) {
 		if (err)
-			err->pid = safe_pid(atomic_load(&r->sh->writer_pid));
+			err->pid = ring_holder(r);
 		shmcat_close(r, SHMCAT_ABANDON);
 		return fail(err, "remove", -SHMCAT_EBUSY);
 	}

@@ -55,21 +55,27 @@ place_cursor(struct shmcat_ring *r, struct reader_slot *s, uint32_t kind,
 	wake_writer(r->sh);
 }
 
+/* A slot for a new cursor of this kind.  -SHMCAT_EFULLREADERS if every
+ * slot holds a reader; -SHMCAT_EBUSY if some are free yet locked, by a
+ * reader about to take one or by a peer that holds the lock bytes
+ * without taking part (DESIGN.md, Threat model): in use, not full. */
 static int
 claim_free_slot(struct shmcat_ring *r, uint32_t kind, const char *name,
     const uint64_t *from)
 {
 	struct reader_slot *s;
 	uint32_t k;
-	int i;
+	int i, locked_free = 0;
 
 	for (i = 1; i < SHMCAT_MAX_READERS; i++) {
 		s = &r->sh->readers[i];
 		k = atomic_load(&s->kind);
 		if (k != SLOT_FREE && k != SLOT_ANON && k != SLOT_TAP)
 			continue;
-		if (slot_lock(r, i) != 0)
+		if (slot_lock(r, i) != 0) {
+			locked_free += k == SLOT_FREE;
 			continue;
+		}
 		/* Ours now; an anonymous or tap holder without the lock is
 		 * dead and its cursor is released with it. */
 		k = atomic_load(&s->kind);
@@ -86,7 +92,7 @@ claim_free_slot(struct shmcat_ring *r, uint32_t kind, const char *name,
 		place_cursor(r, s, kind, from);
 		return i;
 	}
-	return -SHMCAT_EFULLREADERS;
+	return locked_free ? -SHMCAT_EBUSY : -SHMCAT_EFULLREADERS;
 }
 
 static int
@@ -111,7 +117,7 @@ resume_slot(struct shmcat_ring *r, int i, struct shmcat_error *err)
 
 	if (rc == -EAGAIN) {
 		if (err)
-			err->pid = safe_pid(atomic_load(&s->pid));
+			err->pid = reader_holder(r, i);
 		return -SHMCAT_EBUSY;
 	}
 	if (rc != 0)

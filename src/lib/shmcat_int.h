@@ -354,6 +354,9 @@ void lock_release(int fd, int byte);
 int lock_held_by_other(int fd, int byte, int exclusive_probe);
 int writers_state(struct shmcat_ring *r); /* or -errno: the probe failed */
 enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
+long reader_holder(struct shmcat_ring *r, int i);
+long writer_holder(struct shmcat_ring *r);
+long ring_holder(struct shmcat_ring *r);
 
 /* ring.c */
 int check_distance(uint64_t from, uint64_t to, uint64_t cap);

@@ -257,7 +257,7 @@ writer_attach(struct shmcat_ring *r, struct shmcat_error *err)
 		uint32_t mode = atomic_load(&r->sh->record_mode);
 
 		if (err)
-			err->pid = safe_pid(atomic_load(&r->sh->writer_pid));
+			err->pid = writer_holder(r);
 		rc = mode != MODE_UNSET && mode != wanted_mode(r) ?
 		    -SHMCAT_EMODE : -SHMCAT_EBUSY;
 	}

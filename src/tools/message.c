@@ -164,10 +164,12 @@ report_open_error(const char *ring, const struct shmcat_error *err)
 	}
 	switch (-err->code) {
 	case SHMCAT_EBUSY:
+		/* the library names a live holder, or none (shmcat_open(3)) */
 		if (err->pid > 0)
 			warnx_ring(ring, "%s by pid %ld", why, err->pid);
 		else
-			warnx_ring(ring, "%s", why);
+			warnx_ring(ring, "%s by a process that cannot be named",
+			    why);
 		break;
 	case SHMCAT_ESTALE:
 	case SHMCAT_EENDED:
