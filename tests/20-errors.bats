@@ -130,6 +130,38 @@ bad_names() {
 	assert_no_ring "$R"
 }
 
+# Options that contradict each other are refused, never settled by
+# whichever came last (issue 20, part 3); nothing is created.
+@test "contradictory options: exit 2 naming both, nothing created" {
+	run -2 --separate-stderr tmo "$SHMCAT_IN" -l -0 "$R" </dev/null
+	assert_stderr "^shmcat-in: -l and -0: "
+	run -2 --separate-stderr tmo "$SHMCAT_IN" --null --lines "$R" </dev/null
+	assert_stderr "^shmcat-in: -l and -0: "
+	run -2 --separate-stderr tmo "$SHMCAT_OUT" --tap --hangup "$R"
+	assert_stderr "^shmcat-out: --tap and --hangup: "
+	run -2 --separate-stderr tmo "$SHMCAT_OUT" --tap -r x "$R"
+	assert_stderr "^shmcat-out: --tap and --reader: "
+	run -2 --separate-stderr tmo "$SHMCAT_OUT" --reader=x --tap "$R"
+	assert_stderr "^shmcat-out: --tap and --reader: "
+	assert_no_ring "$R"
+}
+
+# --tap --new is no contradiction: a tap that starts at new data.
+@test "--tap --new: a tap that starts at new data" {
+	writer_fed
+	spawn "$SHMCAT_OUT" --tap --new "$R" >"$T/tap" 2>"$T/tap.err"
+	local tp=$BG_PID
+	wait_until ring_is "$R" readers_alive 1
+	echo second >&7
+	feed_close
+	assert_job "$WP" 0 "shmcat-in"
+	assert_job "$tp" 0 "the tap"
+	assert_equal "$(cat "$T/tap")" second "what the tap delivered"
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" $'first\nsecond'
+	assert_no_ring "$R"
+}
+
 @test "missing or extra ring argument: exit 2" {
 	local prog
 	for prog in shmcat-in shmcat-out; do

@@ -292,6 +292,71 @@ C
 	assert_no_ring "$R"
 }
 
+# Options that contradict each other, or belong to another role, are
+# refused, never settled one way (issue 20, part 3).
+@test "options: contradictory flags and a how that is no way to close are refused with -EINVAL" {
+	cat >"$T/contra.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include "shmcat.h"
+static const char *ring;
+
+static void
+try(const char *what, enum shmcat_role role, unsigned flags, const char *rname)
+{
+	struct shmcat_opts o = {.role = role, .flags = flags,
+	    .reader_name = rname};
+	struct shmcat_ring *r = NULL;
+	int rc = shmcat_open(ring, &o, &r, NULL);
+
+	printf("%s: %s\n", what, rc == -EINVAL && r == NULL ? "refused" :
+	    "accepted");
+	if (r)
+		shmcat_close(r, SHMCAT_ABANDON);
+}
+
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w, *t;
+	const void *p;
+
+	ring = argv[argc - 1];
+	try("writer tap", SHMCAT_WRITER, SHMCAT_O_TAP, NULL);
+	try("writer new", SHMCAT_WRITER, SHMCAT_O_NEW, NULL);
+	try("writer named", SHMCAT_WRITER, 0, "x");
+	try("lines and nul", SHMCAT_WRITER, SHMCAT_O_LINES | SHMCAT_O_NUL, NULL);
+	try("reader lines", SHMCAT_READER, SHMCAT_O_LINES, NULL);
+	try("named tap", SHMCAT_READER, SHMCAT_O_TAP, "x");
+	try("inspect tap", SHMCAT_INSPECT, SHMCAT_O_TAP, NULL);
+	if (shmcat_open(ring, &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	o.flags = SHMCAT_O_TAP;
+	if (shmcat_open(ring, &o, &t, NULL) != 0)
+		return 11;
+	printf("close 99: %d\n", shmcat_close(w, (enum shmcat_end)99) == -EINVAL);
+	printf("close -1: %d\n", shmcat_close(w, (enum shmcat_end)-1) == -EINVAL);
+	printf("tap hangs up: %d\n", shmcat_close(t, SHMCAT_HANGUP) == -EINVAL);
+	/* refused, so still open: both work, and close as asked */
+	printf("still open: %d %d\n", shmcat_hungup(w) == 0,
+	    shmcat_read_span(t, &p) == 0 && shmcat_wait_data(t, 0) == -EAGAIN);
+	return shmcat_close(t, SHMCAT_END) == 0 &&
+	    shmcat_close(w, SHMCAT_END) == 0 ? 0 : 12;
+}
+C
+	cc_lib contra
+	run -0 --separate-stderr tmo "$T/contra" "$R"
+	assert_equal "$output" "$(printf '%s\n' "writer tap: refused" \
+		"writer new: refused" "writer named: refused" \
+		"lines and nul: refused" "reader lines: refused" \
+		"named tap: refused" "inspect tap: refused" "close 99: 1" \
+		"close -1: 1" "tap hangs up: 1" "still open: 1 1")"
+	# the stream ended (empty): its reader takes the end, and the ring
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_no_ring "$R"
+}
+
 @test "options: NULL options are refused with -EINVAL" {
 	cat >"$T/null.c" <<'C'
 #include <errno.h>

@@ -101,6 +101,10 @@ shmcat_close(struct shmcat_ring *r, enum shmcat_end how)
 {
 	if (r == NULL)
 		return 0;
+	/* Refused, the handle stays open: how a stream ends cannot be
+	 * undone, and a second close with a valid how can still be made. */
+	if (!role_end_valid(r, how))
+		return -EINVAL;
 	if (handle_forked(r)) { /* the stream is the parent's business */
 		release_forked(r);
 		return 0;

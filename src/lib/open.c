@@ -322,6 +322,8 @@ shmcat_open(const char *name, const struct shmcat_opts *o,
 	for (i = 0; i < sizeof(o->reserved) / sizeof(o->reserved[0]); i++)
 		if (o->reserved[i] != 0)
 			return fail(err, "reserved", -EINVAL);
+	if (!role_opts_valid(o))
+		return fail(err, "flags", -EINVAL);
 	return open_checked(name, o, ringp, err);
 }
 

@@ -420,6 +420,8 @@ int remove_forced(const char *name, struct shmcat_error *err);
 
 /* role.c */
 int role_known(enum shmcat_role role);
+int role_opts_valid(const struct shmcat_opts *o);
+int role_end_valid(const struct shmcat_ring *r, enum shmcat_end how);
 int role_attach(struct shmcat_ring *r, const char *reader_name,
     struct shmcat_error *err);
 void role_detach(struct shmcat_ring *r, enum shmcat_end how);

@@ -253,6 +253,11 @@ main(int argc, char **argv)
 
 	tool_init("shmcat-in", argv);
 	parse_filter_args(argc, argv, &cli, t);
+	/* one record mode: the last one given would not be what was meant */
+	if ((t->lib.flags & SHMCAT_O_LINES) && (t->lib.flags & SHMCAT_O_NUL)) {
+		warnx_ring(NULL, "-l and -0: choose one record mode");
+		return EXIT_USAGE;
+	}
 	if ((rc = filter_start(&w.f, STDIN_FILENO, "written")) != 0)
 		return rc;
 	if (t->lib.flags & (SHMCAT_O_LINES | SHMCAT_O_NUL))

@@ -89,6 +89,24 @@ own_option(int c, const char *arg, void *ctx)
 	return -1;
 }
 
+/* A tap holds nothing of the stream: no cursor to name, no right to end
+ * it.  Say which options clash, rather than let one of them win. */
+static int
+contradiction(const struct reader *r)
+{
+	const char *other = NULL;
+
+	if (!(r->f.opt.lib.flags & SHMCAT_O_TAP))
+		return 0;
+	if (r->hangup)
+		other = "--hangup: a tap cannot end the stream";
+	else if (r->f.opt.lib.reader_name)
+		other = "--reader: a tap has no cursor to name";
+	if (other)
+		warnx_ring(NULL, "--tap and %s", other);
+	return other != NULL;
+}
+
 static void __attribute__((noreturn))
 finish(struct reader *r, enum shmcat_end how, int status)
 {
@@ -255,6 +273,8 @@ main(int argc, char **argv)
 
 	tool_init("shmcat-out", argv);
 	parse_filter_args(argc, argv, &cli, &r.f.opt);
+	if (contradiction(&r))
+		return EXIT_USAGE;
 	if ((rc = filter_start(&r.f, STDOUT_FILENO, "read")) != 0)
 		return rc;
 	if (r.f.opt.lib.flags & SHMCAT_O_TAP)
