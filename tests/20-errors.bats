@@ -126,7 +126,9 @@ bad_names() {
 		assert_stderr "usage"
 	done
 	run -2 --separate-stderr tmo "$SHMCAT" frobnicate
-	assert_stderr "^shmcat: "
+	assert_stderr "^shmcat: unknown command 'frobnicate'"
+	run -2 --separate-stderr tmo "$SHMCAT" frobnicate "$R"
+	assert_stderr "^shmcat: unknown command 'frobnicate'"
 	assert_no_ring "$R"
 }
 
