@@ -99,6 +99,7 @@ enum {
 	SHMCAT_EFEATURE,   /* the ring needs a feature we lack (see err) */
 	SHMCAT_EBEHIND,    /* stream ended while the reader was too far behind
 			      to learn how (shmcat_wait_data) */
+	SHMCAT_EFULLWRITERS, /* no free writer slot */
 	SHMCAT_ELAST
 };
 

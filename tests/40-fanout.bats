@@ -66,6 +66,28 @@ lines_of() {
 		"alpha one,alpha two,beta one,beta three,beta two," "records"
 }
 
+# A ring takes 16 writers: the 17th is told so, not "ring is in use"
+# (issue 20, part 3).
+@test "a 17th record writer is told all 16 writer slots are taken" {
+	feed_open
+	local jobs=() n
+	for n in {1..16}; do
+		spawn "$SHMCAT_IN" --lines "$R" <"$FEED"
+		jobs+=("$BG_PID")
+	done
+	wait_until ring_is "$R" writers_active 16
+	run -2 --separate-stderr tmo "$SHMCAT_IN" --lines -n "$R" <<<"seventeen"
+	assert_stderr "^shmcat-in: $R: all 16 writer slots are taken$"
+	echo one >&7
+	feed_close
+	for n in "${jobs[@]}"; do
+		assert_job "$n" 0 "a record writer"
+	done
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" one
+	assert_no_ring "$R"
+}
+
 @test "a record longer than the limit is an error, not interleaving" {
 	head -c 5000 /dev/zero | tr '\0' x >"$T/long"
 	echo >>"$T/long"

@@ -24,6 +24,7 @@ static const char *const messages[] = {
 	[SHMCAT_EOWNER - SHMCAT_EBASE] = "ring is owned by another user",
 	[SHMCAT_EFEATURE - SHMCAT_EBASE] = "ring uses a feature this version lacks",
 	[SHMCAT_EBEHIND - SHMCAT_EBASE] = "stream ended while this reader was too far behind to learn how",
+	[SHMCAT_EFULLWRITERS - SHMCAT_EBASE] = "no free writer slot",
 };
 
 _Static_assert(sizeof(messages) / sizeof(messages[0]) ==

@@ -180,19 +180,25 @@ recover_stale(struct shmcat_ring *r, struct shmcat_error *err)
 	return 0;
 }
 
+/* A writer slot: -SHMCAT_EFULLWRITERS if every one holds a writer,
+ * -SHMCAT_EBUSY if some are not busy yet locked (a writer about to take
+ * one, or a peer holding the lock bytes: reader.c, claim_free_slot). */
 static int
 claim_writer_slot(struct shmcat_ring *r)
 {
-	int i;
+	int i, locked_free = 0;
 
-	for (i = 0; i < SHMCAT_MAX_WRITERS; i++)
-		if (lock_try(r->fd, LOCK_WSLOT + i, 1) == 0) {
-			atomic_store(&r->sh->writers[i].pid, (int32_t)getpid());
-			atomic_store(&r->sh->writers[i].bytes, 0);
-			atomic_store(&r->sh->writers[i].busy, 1);
-			return i;
+	for (i = 0; i < SHMCAT_MAX_WRITERS; i++) {
+		if (lock_try(r->fd, LOCK_WSLOT + i, 1) != 0) {
+			locked_free += atomic_load(&r->sh->writers[i].busy) == 0;
+			continue;
 		}
-	return -SHMCAT_EBUSY;
+		atomic_store(&r->sh->writers[i].pid, (int32_t)getpid());
+		atomic_store(&r->sh->writers[i].bytes, 0);
+		atomic_store(&r->sh->writers[i].busy, 1);
+		return i;
+	}
+	return locked_free ? -SHMCAT_EBUSY : -SHMCAT_EFULLWRITERS;
 }
 
 static int

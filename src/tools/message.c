@@ -185,6 +185,14 @@ report_open_error(const char *ring, const struct shmcat_error *err)
 	case SHMCAT_ESIZE:
 		warnx_ring(ring, "%s; omit -s to use it as it is", why);
 		break;
+	case SHMCAT_EFULLWRITERS:
+		warnx_ring(ring, "all %d writer slots are taken",
+		    SHMCAT_MAX_WRITERS);
+		break;
+	case SHMCAT_EFULLREADERS:
+		warnx_ring(ring, "all %d reader slots are taken",
+		    SHMCAT_MAX_READERS);
+		break;
 	case ETIMEDOUT:
 	case EAGAIN:
 		if (!busy_joining(err)) {
