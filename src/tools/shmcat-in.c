@@ -147,6 +147,8 @@ copy_bytes(struct writer *w)
 		got = read(STDIN_FILENO, p, n < w->f.io_max ? n : w->f.io_max);
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue; /* EAGAIN: see wait_input */
+		if (got < 0 && errno == EFAULT) /* into the ring: it is gone */
+			ring_truncated("read");
 		if (got < 0) {
 			warnx_ring(w->f.opt.ring, "read: %s", strerror(errno));
 			finish(w, SHMCAT_ABANDON, EXIT_IO);

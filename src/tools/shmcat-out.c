@@ -203,6 +203,8 @@ copy_out(struct reader *r)
 		put = filter_write(&r->f, p, n < r->f.io_max ? n : r->f.io_max);
 		if (put < 0 && errno == EINTR)
 			continue;
+		if (put < 0 && errno == EFAULT) /* out of the ring: it is gone */
+			ring_truncated("write");
 		if (put < 0 && errno == EPIPE)
 			stdout_closed(r);
 		if (put < 0) {

@@ -16,6 +16,7 @@
  * no copy loop makes a system call for signals' sake.  (The writer's
  * poll(2) before each read is there for --hangup: shmcat-in.c.)
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,7 @@ volatile sig_atomic_t caught_signal;
 static timer_t nudge_timer;
 static volatile sig_atomic_t nudge_ready;
 static char sigbus_msg[SHMCAT_NAME_MAX + 160];
+static const char *sigbus_what = "";
 
 static void
 on_signal(int sig)
@@ -103,11 +105,25 @@ on_sigbus(int sig)
 	_exit(EXIT_IO);
 }
 
+/* The kernel reports a truncated object to read(2) and write(2) on its
+ * pages as EFAULT rather than SIGBUS: the same event, the same words
+ * and the same exit, without touching the ring again (that would be the
+ * SIGBUS). */
+void
+ring_truncated(const char *call)
+{
+	stop_nudges();
+	warnx_ring(sigbus_what, "shared memory object was truncated under us "
+	    "(%s: %s)", call, strerror(EFAULT));
+	_exit(EXIT_IO);
+}
+
 void
 catch_sigbus(const char *what)
 {
 	struct sigaction sa;
 
+	sigbus_what = what;
 	snprintf(sigbus_msg, sizeof(sigbus_msg), "%s: %s: shared memory "
 	    "object was truncated under us (SIGBUS)\n", progname, what);
 	memset(&sa, 0, sizeof(sa));

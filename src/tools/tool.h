@@ -107,6 +107,7 @@ extern volatile sig_atomic_t caught_signal;
 void catch_signals(const char *ring);
 void stop_nudges(void);
 void catch_sigbus(const char *what);
+void ring_truncated(const char *call) __attribute__((noreturn));
 void reraise(int sig) __attribute__((noreturn));
 
 /* meter.c: --stats and --progress */
