@@ -261,6 +261,25 @@ bad_names() {
 	assert_no_ring "$R"
 }
 
+# A timeout too short to be a whole millisecond is still a timeout, not
+# --nonblock; and -t 0 does not name an option that was not given.
+@test "--timeout 0.0001 is a timeout, and -t 0 is no --nonblock in the message" {
+	run -4 --separate-stderr tmo "$SHMCAT_OUT" -t 0.0001 "$R"
+	assert_stderr "^shmcat-out: $R: timed out waiting for data$"
+	run -4 --separate-stderr tmo "$SHMCAT_OUT" -t 0 "$R"
+	assert_stderr "^shmcat-out: $R: ring is empty \\(--timeout 0\\)$"
+	run -4 --separate-stderr tmo "$SHMCAT_OUT" -n "$R"
+	assert_stderr "^shmcat-out: $R: ring is empty \\(--nonblock\\)$"
+	head -c 8K /dev/zero >"$T/in"
+	run -4 --separate-stderr tmo "$SHMCAT_IN" -s 4K -t 0.0004 "$R" <"$T/in"
+	assert_stderr "^shmcat-in: $R: timed out waiting for space$"
+	run -3 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	run -4 --separate-stderr tmo "$SHMCAT_IN" -s 4K -t 0 "$R" <"$T/in"
+	assert_stderr "^shmcat-in: $R: ring is full \\(--timeout 0\\)$"
+	run -3 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_no_ring "$R"
+}
+
 @test "--timeout 0.2 writer on a full ring: exit 4; a reader gets the ring's worth, truncated" {
 	head -c 8K /dev/urandom >"$T/in"
 	local t0

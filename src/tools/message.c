@@ -12,6 +12,7 @@
 
 const char *progname = "shmcat";
 const char *force_hint = "use -f to replace it";
+const char *nowait_hint = "--nonblock";
 int progress_shown;
 
 /* A message goes on a line of its own, not over the progress line. */
@@ -199,9 +200,12 @@ report_open_error(const char *ring, const struct shmcat_error *err)
 			warnx_ring(ring, "%s: %s", err->call, why);
 			return EXIT_USAGE;
 		}
-		warnx_ring(ring, err->code == -EAGAIN ?
-		    "the other writers are busy (--nonblock)" :
-		    "timed out waiting to join the other writers");
+		if (err->code == -EAGAIN)
+			warnx_ring(ring, "the other writers are busy (%s)",
+			    nowait_hint);
+		else
+			warnx_ring(ring, "timed out waiting to join the other "
+			    "writers");
 		break;
 	case SHMCAT_EOWNER:
 		report_owner(ring, err);

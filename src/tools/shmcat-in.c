@@ -86,7 +86,7 @@ fail_wait(struct writer *w, int rc)
 		finish(w, SHMCAT_ABANDON, EXIT_SIGNAL + SIGPIPE);
 	}
 	if (rc == -EAGAIN)
-		warnx_ring(w->f.opt.ring, "ring is full (--nonblock)");
+		warnx_ring(w->f.opt.ring, "ring is full (%s)", nowait_hint);
 	else if (rc == -ETIMEDOUT)
 		warnx_ring(w->f.opt.ring, "timed out waiting for space");
 	else

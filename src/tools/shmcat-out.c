@@ -141,7 +141,7 @@ end_of_data(struct reader *r, int rc)
 		else
 			warnx_ring(r->f.opt.ring, "%s", shmcat_strerror(rc));
 	} else if (rc == -EAGAIN) {
-		warnx_ring(r->f.opt.ring, "ring is empty (--nonblock)");
+		warnx_ring(r->f.opt.ring, "ring is empty (%s)", nowait_hint);
 	} else if (rc == -ETIMEDOUT) {
 		warnx_ring(r->f.opt.ring, "timed out waiting for data");
 	} else if (rc > -SHMCAT_EBASE) { /* a system call failed */

@@ -38,6 +38,7 @@ enum {
 /* message.c */
 extern const char *progname;
 extern const char *force_hint; /* what -f would do: "use -f to ..." */
+extern const char *nowait_hint; /* the option that forbade waiting */
 extern int progress_shown; /* a --progress line is on screen, unended */
 void warnx_ring(const char *ring, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
