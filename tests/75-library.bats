@@ -897,3 +897,48 @@ C
 	assert_job "$lp" 0 "the inspecting program"
 	assert_equal "$left" no "ring left after its last reader, with an observer looking"
 }
+
+# Issue 20, part 3: the library's own rough edges.
+
+# A consumer that takes the records it expects and closes, without
+# waiting for the end it knows is there, has delivered the stream: the
+# ring must go, or each run leaks one.  Not so if it left bytes unread.
+@test "a reader that read a cleanly ended stream to its end and closes without waiting removes the ring" {
+	cat >"$T/take.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include "shmcat.h"
+/* Write "a\nb\nc\n" and end; read back all of it (or, with "some", one
+ * byte of it) and close without asking how the stream ended. */
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w, *r;
+	const void *p;
+	size_t n;
+	void *q;
+
+	if (argc != 3 || shmcat_open(argv[1], &o, &w, NULL) != 0)
+		return 10;
+	if (shmcat_write_span(w, &q) < 6)
+		return 11;
+	memcpy(q, "a\nb\nc\n", 6);
+	shmcat_write_commit(w, 6);
+	shmcat_close(w, SHMCAT_END);
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0)
+		return 12;
+	n = shmcat_read_span(r, &p);
+	shmcat_read_commit(r, strcmp(argv[2], "some") == 0 ? 1 : n);
+	return shmcat_close(r, SHMCAT_END);
+}
+C
+	cc_lib take
+	run -0 --separate-stderr tmo "$T/take" "$R" all
+	assert_no_ring "$R"
+	run -0 --separate-stderr tmo "$T/take" "$R" some
+	assert_ring "$R"
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" $'\nb\nc'
+	assert_no_ring "$R"
+}

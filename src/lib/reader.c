@@ -255,27 +255,6 @@ reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err
 	return 0;
 }
 
-void
-reader_detach(struct shmcat_ring *r, enum shmcat_end how)
-{
-	struct reader_slot *s = &r->sh->readers[r->slot];
-	uint32_t kind = atomic_load(&s->kind);
-
-	/* Hanging up ends our stream; a newer one is not ours to end. */
-	if (how == SHMCAT_HANGUP && !stream_over(r)) {
-		atomic_fetch_or(&r->sh->stream_flags,
-		    STREAM_HANGUP | STREAM_DELIVERED);
-		LOG(r, "hangup: ending the stream for the writer");
-	}
-	atomic_store(&s->pid, 0);
-	if (kind == SLOT_ANON || kind == SLOT_TAP)
-		atomic_store(&s->kind, SLOT_FREE);
-	/* Our cursor may have been the floor, or the writer may wait for
-	 * the hangup: let it look again. */
-	wake_writer(r->sh);
-	lock_release(r->fd, LOCK_RSLOT + r->slot);
-}
-
 /* Release the slots of anonymous readers and taps that died. */
 int
 reap_dead_readers(struct shmcat_ring *r)
@@ -395,6 +374,44 @@ end_of_stream(struct shmcat_ring *r)
 	if (truncated(rc))
 		r->end_pid = pid;
 	return rc;
+}
+
+/* 1 if this cursor has read all of its stream, which has ended cleanly
+ * and is still the current one (an older stream's flags are gone). */
+static int
+read_to_the_end(struct shmcat_ring *r)
+{
+	return !(r->flags & SHMCAT_O_TAP) && peek(r) == 0 &&
+	    end_of_stream(r) == SHMCAT_EOF && !r->gen_over;
+}
+
+void
+reader_detach(struct shmcat_ring *r, enum shmcat_end how)
+{
+	struct reader_slot *s = &r->sh->readers[r->slot];
+	uint32_t kind = atomic_load(&s->kind);
+
+	/* Hanging up ends our stream; a newer one is not ours to end. */
+	if (how == SHMCAT_HANGUP && !stream_over(r)) {
+		atomic_fetch_or(&r->sh->stream_flags,
+		    STREAM_HANGUP | STREAM_DELIVERED);
+		LOG(r, "hangup: ending the stream for the writer");
+	}
+	/* A reader that read to the end of a stream that ended cleanly has
+	 * delivered it, even if it never asked how it ended (a consumer
+	 * that takes the records it expects): as for shmcat_wait_data, the
+	 * ring may go once it is read. */
+	if (how == SHMCAT_END && read_to_the_end(r)) {
+		atomic_fetch_or(&r->sh->stream_flags, STREAM_DELIVERED);
+		LOG(r, "read to the end of the stream, which ended cleanly");
+	}
+	atomic_store(&s->pid, 0);
+	if (kind == SLOT_ANON || kind == SLOT_TAP)
+		atomic_store(&s->kind, SLOT_FREE);
+	/* Our cursor may have been the floor, or the writer may wait for
+	 * the hangup: let it look again. */
+	wake_writer(r->sh);
+	lock_release(r->fd, LOCK_RSLOT + r->slot);
 }
 
 /* Data after a wait may be the first of a stream that started while we
