@@ -10,7 +10,9 @@
  * Nothing here prints, exits or touches signal dispositions.  A call that
  * does not fit the handle (a write on a reader, the span calls on a
  * record writer, a record without its terminator, a NULL pointer) fails
- * with -EINVAL; the span calls return 0 and set the pointer to NULL.
+ * with -EINVAL; the span calls return 0 and set the pointer to NULL.  A
+ * tap reads with shmcat_tap_read: the reader loop below, on a tap, ends
+ * with shmcat_wait_data returning -SHMCAT_EROLE.
  *
  * Writer call sequence:
  *

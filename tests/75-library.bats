@@ -942,3 +942,59 @@ C
 	assert_equal "$output" $'\nb\nc'
 	assert_no_ring "$R"
 }
+
+# The header's reader loop on a tap: the span calls give nothing (a tap
+# copies with shmcat_tap_read), so shmcat_wait_data must not answer "data
+# is there" for ever; the loop ends with SHMCAT_EROLE.  A tap used as a
+# tap is not held to that.
+@test "the header's reader loop on a tap ends with SHMCAT_EROLE instead of spinning" {
+	cat >"$T/taploop.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w, *r;
+	const void *p;
+	char buf[8];
+	size_t n;
+	void *q;
+	int rc = 0, rounds = 0;
+
+	if (argc != 2 || shmcat_open(argv[1], &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	o.flags = SHMCAT_O_TAP;
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0)
+		return 11;
+	shmcat_write_span(w, &q);
+	memcpy(q, "hi\n", 3);
+	shmcat_write_commit(w, 3);
+	for (;;) {	/* as shmcat.h draws it */
+		n = shmcat_read_span(r, &p);
+		if (n == 0) {
+			rc = shmcat_wait_data(r, 1000);
+			if (rc != 0 || ++rounds > 1000000)
+				break;
+			continue;
+		}
+		shmcat_read_commit(r, n);
+	}
+	printf("%s\n", rounds > 1000000 ? "spins" : shmcat_strerror(rc));
+	/* as a tap: it reads, and its wait is as any reader's */
+	printf("%zd ", shmcat_tap_read(r, buf, sizeof(buf), NULL));
+	printf("%d\n", shmcat_wait_data(r, 0));
+	shmcat_close(w, SHMCAT_END);
+	printf("%d\n", shmcat_wait_data(r, 1000));
+	shmcat_close(r, SHMCAT_END);
+	return 0;
+}
+C
+	cc_lib taploop
+	run -0 --separate-stderr tmo "$T/taploop" "$R"
+	assert_equal "$output" "$(printf '%s\n' \
+		"call does not match the handle's role" "3 -11" "1")"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+	assert_no_ring "$R"
+}

@@ -293,6 +293,7 @@ shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 		return rc;
 	if (!(r->flags & SHMCAT_O_TAP))
 		return -SHMCAT_EROLE;
+	r->spanned = 0;
 	return copy_validated(r, buf, n, skipped ? skipped : &unused);
 }
 
@@ -435,6 +436,11 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_READER)) != 0)
 		return rc;
+	/* A tap's bytes come from shmcat_tap_read; a loop that asks the
+	 * span calls, which give it nothing, would be told "data" for ever
+	 * and spin.  Since its last tap_read, it is told this instead. */
+	if ((r->flags & SHMCAT_O_TAP) && r->spanned)
+		return -SHMCAT_EROLE;
 	sh = r->sh;
 	bit = 1u << r->slot; /* a reader has a slot */
 	timeout_ms = effective_timeout(r, timeout_ms);

@@ -366,9 +366,12 @@ shmcat_read_span(struct shmcat_ring *r, const void **p)
 	if (p)
 		*p = NULL;
 	/* commit and wait say why not */
-	if (r == NULL || p == NULL || handle_check(r, SHMCAT_READER) != 0 ||
-	    (r->flags & SHMCAT_O_TAP))
+	if (r == NULL || p == NULL || handle_check(r, SHMCAT_READER) != 0)
 		return 0;
+	if (r->flags & SHMCAT_O_TAP) { /* see shmcat_wait_data */
+		r->spanned = 1;
+		return 0;
+	}
 	tail = visible_tail(r);
 	if (check_distance(r->pos, tail, r->cap) != 0) {
 		r->seen_tail = r->pos; /* report corruption via wait_data */

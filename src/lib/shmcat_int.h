@@ -235,6 +235,7 @@ struct shmcat_ring {
 	size_t need;	     /* writer: bytes a wait for space waits for */
 	uint64_t seen_tail;  /* reader: last tail loaded */
 	int eol;	     /* tap: resynchronise at next record end (copy.c) */
+	int spanned;	     /* tap: a span call came since the last tap_read */
 	uint64_t gen;	     /* reader: the generation it reads */
 	int gen_over;	     /* reader: that stream is over; end below */
 	uint64_t gen_end;    /* reader: the last position of that stream */
