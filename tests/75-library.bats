@@ -221,7 +221,7 @@ assert_drawing() {
 }
 
 @test "DESIGN.md draws the calls between files as they are" {
-	assert_drawing "bridge.c" lib
+	assert_drawing "inspect.c" lib
 	assert_drawing "shmcat-in.c" tools
 }
 
@@ -997,5 +997,53 @@ C
 	assert_equal "$output" "$(printf '%s\n' \
 		"call does not match the handle's role" "3 -11" "1")"
 	run -0 tmo "$SHMCAT_OUT" "$R"
+	assert_no_ring "$R"
+}
+
+# A bridge and its handle: a NULL handle, a second bridge, and the
+# handle closed first (issue 20, part 3).  Closing the handle stops the
+# bridge's thread; the bridge is then only freed.
+@test "bridge: NULL handle and a second bridge are refused; closing the handle first is safe" {
+	cat >"$T/bridge2.c" <<'C'
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_bridge *b = NULL, *b2 = NULL;
+	struct shmcat_ring *w, *r;
+	const void *p;
+	void *q;
+
+	if (argc != 2 || shmcat_open(argv[1], &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0)
+		return 11;
+	printf("NULL: %d\n", shmcat_bridge_open(NULL, 1, &b) == -EINVAL && b == NULL);
+	if (shmcat_bridge_open(r, 1, &b) != 0)
+		return 12;
+	printf("second: %d\n", shmcat_bridge_open(r, 1, &b2) == -EBUSY && b2 == NULL);
+	shmcat_write_span(w, &q);
+	memcpy(q, "hi\n", 3);
+	shmcat_write_commit(w, 3);
+	shmcat_close(w, SHMCAT_END);
+	shmcat_read_commit(r, shmcat_read_span(r, &p));
+	printf("end: %d\n", shmcat_wait_data(r, 0));
+	/* the handle goes first, while the thread sleeps on it */
+	printf("close: %d\n", shmcat_close(r, SHMCAT_END));
+	printf("rearm: %d\n", shmcat_bridge_rearm(b) == -EINVAL);
+	printf("fd: %d\n", shmcat_bridge_fd(b) > 2);
+	printf("bridge close: %d\n", shmcat_bridge_close(b));
+	return 0;
+}
+C
+	cc_lib bridge2
+	run -0 --separate-stderr tmo "$T/bridge2" "$R"
+	assert_equal "$output" "$(printf '%s\n' "NULL: 1" "second: 1" "end: 1" \
+		"close: 0" "rearm: 1" "fd: 1" "bridge close: 0")"
 	assert_no_ring "$R"
 }

@@ -105,6 +105,7 @@ shmcat_close(struct shmcat_ring *r, enum shmcat_end how)
 	 * undone, and a second close with a valid how can still be made. */
 	if (!role_end_valid(r, how))
 		return -EINVAL;
+	bridge_detach(r); /* its thread reads our mapping */
 	if (handle_forked(r)) { /* the stream is the parent's business */
 		release_forked(r);
 		return 0;

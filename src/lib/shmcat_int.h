@@ -247,6 +247,7 @@ struct shmcat_ring {
 	const volatile int *interrupt;
 	int attach_timeout_ms; /* record writer: see shmcat_opts */
 	struct shmcat_ring *next, *prev; /* this process's open handles */
+	struct shmcat_bridge *bridge; /* its bridge, if open (bridge.c) */
 	int rdonly;	     /* inspection: mapped and opened read-only */
 	/* The readers of the last shmcat_status(), for shmcat_reader_status. */
 	int nstatus;	     /* -1: no status taken yet */
@@ -430,5 +431,8 @@ void role_detach(struct shmcat_ring *r, enum shmcat_end how);
 /* open.c */
 int open_checked(const char *name, const struct shmcat_opts *o,
     struct shmcat_ring **ringp, struct shmcat_error *err);
+
+/* bridge.c */
+void bridge_detach(struct shmcat_ring *r);
 
 #endif
