@@ -1047,3 +1047,45 @@ C
 		"close: 0" "rearm: 1" "fd: 1" "bridge close: 0")"
 	assert_no_ring "$R"
 }
+
+# -1 waits for ever; any other negative timeout is a caller's mistake
+# (a deadline gone by, say), refused at once rather than taken for
+# "for ever" (issue 20, part 3).
+@test "a negative timeout other than -1 is refused with -EINVAL, at once" {
+	cat >"$T/negative.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER, .size = 4096};
+	struct shmcat_ring *w, *r, *x = NULL;
+
+	if (argc != 2 || shmcat_open(argv[1], &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0)
+		return 11;
+	printf("%d ", shmcat_wait_data(r, -2) == -EINVAL);
+	printf("%d ", shmcat_wait_data(r, -1000) == -EINVAL);
+	while (shmcat_write_record(w, "x", 1, 0) == 0)
+		;	/* full */
+	printf("%d ", shmcat_wait_space(w, -2) == -EINVAL);
+	printf("%d ", shmcat_write_record(w, "x", 1, -3) == -EINVAL);
+	o.role = SHMCAT_WRITER;
+	o.flags = SHMCAT_O_LINES;
+	o.attach_timeout_ms = -1;
+	printf("%d\n", shmcat_open(argv[1], &o, &x, NULL) == -EINVAL && !x);
+	shmcat_close(w, SHMCAT_INTERRUPTED);
+	shmcat_close(r, SHMCAT_HANGUP);
+	return 0;
+}
+C
+	cc_lib negative
+	local t0
+	t0=$(now_us)
+	run -0 --separate-stderr tmo "$T/negative" "$R"
+	assert_within "$t0" 5000 "the refused waits"
+	assert_equal "$output" "1 1 1 1 1"
+	assert_no_ring "$R"
+}

@@ -324,6 +324,8 @@ shmcat_open(const char *name, const struct shmcat_opts *o,
 			return fail(err, "reserved", -EINVAL);
 	if (!role_opts_valid(o))
 		return fail(err, "flags", -EINVAL);
+	if (o->attach_timeout_ms < 0) /* 0 is "as long as it takes" */
+		return fail(err, "attach_timeout_ms", -EINVAL);
 	return open_checked(name, o, ringp, err);
 }
 

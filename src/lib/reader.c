@@ -432,7 +432,7 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 	int64_t deadline;
 	int rc;
 
-	if (r == NULL)
+	if (r == NULL || !timeout_valid(timeout_ms))
 		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_READER)) != 0)
 		return rc;

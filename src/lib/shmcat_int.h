@@ -278,6 +278,15 @@ handle_check(const struct shmcat_ring *r, enum shmcat_role role)
 	return handle_forked(r) ? -SHMCAT_EFORKED : -SHMCAT_EROLE;
 }
 
+/* A wait's timeout: ms, 0 (do not wait) or -1 (for ever).  Any other
+ * negative value is a caller's mistake, a deadline gone by say, refused
+ * (-EINVAL) rather than taken for "for ever". */
+static inline int
+timeout_valid(int timeout_ms)
+{
+	return timeout_ms >= -1;
+}
+
 /* SHMCAT_O_NONBLOCK: a wait "for ever" is a wait of 0 ms. */
 static inline int
 effective_timeout(const struct shmcat_ring *r, int timeout_ms)

@@ -334,7 +334,7 @@ shmcat_write_record(struct shmcat_ring *r, const void *buf, size_t n,
 	void *p;
 	int rc;
 
-	if (r == NULL || (buf == NULL && n > 0))
+	if (r == NULL || (buf == NULL && n > 0) || !timeout_valid(timeout_ms))
 		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_WRITER)) != 0)
 		return rc;
@@ -428,7 +428,7 @@ shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 	uint64_t floor;
 	int rc;
 
-	if (r == NULL)
+	if (r == NULL || !timeout_valid(timeout_ms))
 		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_WRITER)) != 0)
 		return rc;
