@@ -1089,3 +1089,29 @@ C
 	assert_equal "$output" "1 1 1 1 1"
 	assert_no_ring "$R"
 }
+
+# The writer's own handle: F_OFD_GETLK does not see the caller's own
+# lock, so its status took the writer for dead (found by the test below).
+@test "status on the writer's own handle says a live writer" {
+	cat >"$T/ownstatus.c" <<'C'
+#include <stdio.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w;
+	struct shmcat_status st;
+
+	if (argc != 2 || shmcat_open(argv[1], &o, &w, NULL) != 0 ||
+	    shmcat_status(w, &st) != 0)
+		return 10;
+	printf("%s %d %d\n", st.state, st.writer_alive, st.writers_active);
+	return shmcat_close(w, SHMCAT_ABANDON);
+}
+C
+	cc_lib ownstatus
+	run -0 --separate-stderr tmo "$T/ownstatus" "$R"
+	assert_equal "$output" "open 1 1"
+	run -3 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_no_ring "$R"
+}

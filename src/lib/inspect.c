@@ -128,11 +128,17 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 	st->floor = p.min;
 	st->buffered = st->tail - st->floor;
 	st->record_mode = mode < 4 ? modes[mode] : "corrupt";
-	/* A liveness probe that fails is an error, not a death. */
-	if ((ws = writers_state(r)) < 0)
+	/* A liveness probe that fails is an error, not a death.  The
+	 * probe does not see our own lock: a writer's handle is a live
+	 * writer. */
+	if (r->role == SHMCAT_WRITER) {
+		ws = WRITERS_ALIVE;
+		writer = 1;
+	} else if ((ws = writers_state(r)) < 0) {
 		return ws;
-	if ((writer = lock_held_by_other(r->fd, LOCK_WRITER, 1)) < 0)
+	} else if ((writer = lock_held_by_other(r->fd, LOCK_WRITER, 1)) < 0) {
 		return writer;
+	}
 	st->state = state_name(ws, atomic_load(&sh->stream_flags));
 	st->writer_alive = writer;
 	st->writer_pid = safe_pid(atomic_load(&sh->writer_pid));
