@@ -255,7 +255,8 @@ struct shmcat_status {
 	uint64_t tail, floor, buffered;
 	const char *record_mode; /* "unset", "bytes", "lines", "nul" */
 	/* "open", "ended", "interrupted", "hangup", "writer-died"; for a
-	 * reader whose stream ended too long ago to tell, "unknown" */
+	 * reader whose stream ended too long ago to tell, "unknown"; for a
+	 * ring whose name was removed under the handle, "unlinked" */
 	const char *state;
 	long writer_pid, creator_pid;
 	int writer_alive, writers_active, readers_alive;

@@ -1115,3 +1115,43 @@ C
 	run -3 --separate-stderr tmo "$SHMCAT_OUT" "$R"
 	assert_no_ring "$R"
 }
+
+# A ring whose name is removed under its handles (rm of the file, a
+# RemoveIPC= cleanup) is no longer "open" to anyone who looks for it:
+# status says so (issue 20, part 3).
+@test "status of a handle whose ring was unlinked says unlinked" {
+	cat >"$T/unlinked.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w, *r;
+	struct shmcat_status st;
+	char path[SHMCAT_PATH_MAX];
+
+	if (argc != 2 || shmcat_open(argv[1], &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0 ||
+	    shmcat_path(argv[1], path, sizeof(path)) != 0)
+		return 11;
+	shmcat_status(w, &st);
+	printf("%s ", st.state);
+	if (unlink(path) != 0)
+		return 12;
+	shmcat_status(w, &st);
+	printf("%s ", st.state);
+	shmcat_status(r, &st);
+	printf("%s\n", st.state);
+	shmcat_close(w, SHMCAT_END);
+	shmcat_close(r, SHMCAT_END);
+	return 0;
+}
+C
+	cc_lib unlinked
+	run -0 --separate-stderr tmo "$T/unlinked" "$R"
+	assert_equal "$output" "open unlinked unlinked"
+	assert_no_ring "$R"
+}

@@ -168,6 +168,10 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 	}
 	st->nreaders = r->nstatus;
 	own_stream(r, st);
+	/* Its name removed under us (rm, RemoveIPC=): whatever the stream
+	 * does, nobody can attach to it any more. */
+	if (still_published(r) == 0)
+		st->state = "unlinked";
 	return 0;
 }
 
