@@ -35,8 +35,8 @@ B = build
 LIBOBJ = $(B)/lib/error.o $(B)/lib/name.o $(B)/lib/features.o $(B)/lib/wait.o $(B)/lib/lock.o \
 	$(B)/lib/ring.o $(B)/lib/copy.o $(B)/lib/reader.o $(B)/lib/writer.o \
 	$(B)/lib/object.o $(B)/lib/dir.o $(B)/lib/build.o $(B)/lib/handles.o \
-	$(B)/lib/replace.o $(B)/lib/role.o $(B)/lib/open.o $(B)/lib/close.o \
-	$(B)/lib/inspect.o $(B)/lib/bridge.o
+	$(B)/lib/replace.o $(B)/lib/role.o $(B)/lib/open.o $(B)/lib/bridge.o \
+	$(B)/lib/close.o $(B)/lib/inspect.o
 TOOLOBJ = $(B)/tools/message.o $(B)/tools/parse.o $(B)/tools/options.o \
 	$(B)/tools/signals.o $(B)/tools/io.o $(B)/tools/json.o $(B)/tools/meter.o \
 	$(B)/tools/filter.o

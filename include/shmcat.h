@@ -11,7 +11,9 @@
  * Nothing here prints, exits or touches signal dispositions.  A call that
  * does not fit the handle (a write on a reader, the span calls on a
  * record writer, a record without its terminator, a NULL pointer) fails
- * with -EINVAL; the span calls return 0 and set the pointer to NULL.
+ * with -EINVAL; the span calls return 0 and set the pointer to NULL.  A
+ * tap reads with shmcat_tap_read: the reader loop below, on a tap, ends
+ * with shmcat_wait_data returning -SHMCAT_EROLE.
  *
  * Writer call sequence:
  *
@@ -48,8 +50,9 @@
  * past it.  Spans never wrap: the data area is mapped twice in a row.
  *
  * A handle is used by one thread at a time, and belongs to the process
- * that opened it: in a fork()ed child every call on an inherited handle
- * returns -SHMCAT_EFORKED and shmcat_close() frees only the child's copy.
+ * that opened it: in a child (fork(), _Fork(), a raw clone) every call on
+ * an inherited handle returns -SHMCAT_EFORKED and shmcat_close() frees
+ * only the child's copy.
  * Each function has a section-3 page; start with shmcat(3).
  */
 #ifndef SHMCAT_H
@@ -99,6 +102,9 @@ enum {
 	SHMCAT_EFEATURE,   /* the ring needs a feature we lack (see err) */
 	SHMCAT_EDIRMODE,   /* the directory is open to users we do not trust */
 	SHMCAT_EDIRFS,     /* the directory is on a network or FUSE filesystem */
+	SHMCAT_EBEHIND,    /* stream ended while the reader was too far behind
+			      to learn how (shmcat_wait_data) */
+	SHMCAT_EFULLWRITERS, /* no free writer slot */
 	SHMCAT_ELAST
 };
 
@@ -260,7 +266,10 @@ struct shmcat_status {
 	uint64_t capacity, object_size;
 	uint64_t tail, floor, buffered;
 	const char *record_mode; /* "unset", "bytes", "lines", "nul" */
-	const char *state; /* "open", "ended", "interrupted", "hangup", "writer-died" */
+	/* "open", "ended", "interrupted", "hangup", "writer-died"; for a
+	 * reader whose stream ended too long ago to tell, "unknown"; for a
+	 * ring whose name was removed under the handle, "unlinked" */
+	const char *state;
 	long writer_pid, creator_pid;
 	int writer_alive, writers_active, readers_alive;
 	uint64_t writer_sleeps;

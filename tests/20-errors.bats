@@ -130,7 +130,41 @@ bad_names() {
 		assert_stderr "usage"
 	done
 	run -2 --separate-stderr tmo "$SHMCAT" frobnicate
-	assert_stderr "^shmcat: "
+	assert_stderr "^shmcat: unknown command 'frobnicate'"
+	run -2 --separate-stderr tmo "$SHMCAT" frobnicate "$R"
+	assert_stderr "^shmcat: unknown command 'frobnicate'"
+	assert_no_ring "$R"
+}
+
+# Options that contradict each other are refused, never settled by
+# whichever came last (issue 20, part 3); nothing is created.
+@test "contradictory options: exit 2 naming both, nothing created" {
+	run -2 --separate-stderr tmo "$SHMCAT_IN" -l -0 "$R" </dev/null
+	assert_stderr "^shmcat-in: -l and -0: "
+	run -2 --separate-stderr tmo "$SHMCAT_IN" --null --lines "$R" </dev/null
+	assert_stderr "^shmcat-in: -l and -0: "
+	run -2 --separate-stderr tmo "$SHMCAT_OUT" --tap --hangup "$R"
+	assert_stderr "^shmcat-out: --tap and --hangup: "
+	run -2 --separate-stderr tmo "$SHMCAT_OUT" --tap -r x "$R"
+	assert_stderr "^shmcat-out: --tap and --reader: "
+	run -2 --separate-stderr tmo "$SHMCAT_OUT" --reader=x --tap "$R"
+	assert_stderr "^shmcat-out: --tap and --reader: "
+	assert_no_ring "$R"
+}
+
+# --tap --new is no contradiction: a tap that starts at new data.
+@test "--tap --new: a tap that starts at new data" {
+	writer_fed
+	spawn "$SHMCAT_OUT" --tap --new "$R" >"$T/tap" 2>"$T/tap.err"
+	local tp=$BG_PID
+	wait_until ring_is "$R" readers_alive 1
+	echo second >&7
+	feed_close
+	assert_job "$WP" 0 "shmcat-in"
+	assert_job "$tp" 0 "the tap"
+	assert_equal "$(cat "$T/tap")" second "what the tap delivered"
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" $'first\nsecond'
 	assert_no_ring "$R"
 }
 
@@ -228,6 +262,25 @@ bad_names() {
 	run -4 --separate-stderr tmo "$SHMCAT_OUT" -t 0.2 "$R"
 	assert_within "$t0" 3000 "shmcat-out -t 0.2"
 	(($(now_us) - t0 >= 200000)) || _fail "shmcat-out -t 0.2 gave up before 0.2 s"
+	assert_no_ring "$R"
+}
+
+# A timeout too short to be a whole millisecond is still a timeout, not
+# --nonblock; and -t 0 does not name an option that was not given.
+@test "--timeout 0.0001 is a timeout, and -t 0 is no --nonblock in the message" {
+	run -4 --separate-stderr tmo "$SHMCAT_OUT" -t 0.0001 "$R"
+	assert_stderr "^shmcat-out: $R: timed out waiting for data$"
+	run -4 --separate-stderr tmo "$SHMCAT_OUT" -t 0 "$R"
+	assert_stderr "^shmcat-out: $R: ring is empty \\(--timeout 0\\)$"
+	run -4 --separate-stderr tmo "$SHMCAT_OUT" -n "$R"
+	assert_stderr "^shmcat-out: $R: ring is empty \\(--nonblock\\)$"
+	head -c 8K /dev/zero >"$T/in"
+	run -4 --separate-stderr tmo "$SHMCAT_IN" -s 4K -t 0.0004 "$R" <"$T/in"
+	assert_stderr "^shmcat-in: $R: timed out waiting for space$"
+	run -3 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	run -4 --separate-stderr tmo "$SHMCAT_IN" -s 4K -t 0 "$R" <"$T/in"
+	assert_stderr "^shmcat-in: $R: ring is full \\(--timeout 0\\)$"
+	run -3 --separate-stderr tmo "$SHMCAT_OUT" "$R"
 	assert_no_ring "$R"
 }
 

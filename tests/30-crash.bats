@@ -432,6 +432,33 @@ empty_stale_ring() {
 	rm -f "$SHMDIR/shmcat.$R"
 }
 
+# A truncated object fails read(2) and write(2) into or out of the ring
+# with EFAULT, not SIGBUS: that is the truncation too, and said so, not
+# "Bad address" (issue 20, part 3).
+@test "object truncated under a writer waiting for input: its next read says so, exit 1" {
+	writer_fed
+	truncate -s 0 "$SHMDIR/shmcat.$R"
+	echo more >&7
+	assert_job "$WP" 1 "shmcat-in after truncation"
+	assert_file_match "$T/in.err" "^shmcat-in: $R: shared memory object was truncated under us"
+	rm -f "$SHMDIR/shmcat.$R"
+}
+
+@test "object truncated under a reader blocked writing: its next write says so, exit 1" {
+	start_stuck_reader
+	# the writer must not meet the truncation first: it is stopped
+	kill -STOP "$(child_of "$WP")"
+	truncate -s 0 "$SHMDIR/shmcat.$R"
+	kill -CONT "$CATPID"
+	assert_job "$RP" 1 "shmcat-out after truncation"
+	assert_file_match "$T/out1.err" "^shmcat-out: $R: shared memory object was truncated under us"
+	assert_job "$CAT" 0 "cat"
+	kill -CONT "$(child_of "$WP")"
+	wait_job "$WP"
+	wait_job "$FEEDER"
+	rm -f "$SHMDIR/shmcat.$R"
+}
+
 @test "object truncated mid-stream: both sides exit 1, no core dump" {
 	# Writer waiting on the full ring, reader blocked writing to a pipe.
 	start_stuck_reader

@@ -122,6 +122,23 @@ owner_of() {
 	assert_equal "$output" FAKE "the ring, still as it was"
 }
 
+# A number is taken as given, named or not (a container's users often
+# have no name here): it trusts that id and no other, as README and the
+# pages say (issue 20, part 3).
+@test "sharing: a number that names nobody trusts that id alone" {
+	! getent passwd 4243 >/dev/null || skip "uid 4243 has a name here"
+	! getent group 4243 >/dev/null || skip "gid 4243 has a name here"
+	echo FAKE | tmo "${U4242[@]}" "$SHMCAT_IN" "$R"
+	run -2 --separate-stderr tmo "$SHMCAT_OUT" -n --owner=4243 --group=4243 "$R"
+	assert_stderr "^shmcat-out: $R: ring is owned by uid 4242; pass --owner=4242 to share it$"
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" -n --owner=4242 "$R"
+	assert_equal "$output" FAKE "delivered"
+	local doc
+	for doc in "$REPO/README.md" "$REPO/man/shmcat-in.1" "$REPO/man/shmcat-out.1"; do
+		grep -q "number is taken as" "$doc" || _fail "$doc does not say how a number is taken"
+	done
+}
+
 @test "sharing: a group ring at 0660: group members attach with --group, others are refused" {
 	# nobody builds the ring in its group nogroup, readable and
 	# writable by the group; uid 4242, also in nogroup, reads it.

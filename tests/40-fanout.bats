@@ -66,6 +66,28 @@ lines_of() {
 		"alpha one,alpha two,beta one,beta three,beta two," "records"
 }
 
+# A ring takes 16 writers: the 17th is told so, not "ring is in use"
+# (issue 20, part 3).
+@test "a 17th record writer is told all 16 writer slots are taken" {
+	feed_open
+	local jobs=() n
+	for n in {1..16}; do
+		spawn "$SHMCAT_IN" --lines "$R" <"$FEED"
+		jobs+=("$BG_PID")
+	done
+	wait_until ring_is "$R" writers_active 16
+	run -2 --separate-stderr tmo "$SHMCAT_IN" --lines -n "$R" <<<"seventeen"
+	assert_stderr "^shmcat-in: $R: all 16 writer slots are taken$"
+	echo one >&7
+	feed_close
+	for n in "${jobs[@]}"; do
+		assert_job "$n" 0 "a record writer"
+	done
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" one
+	assert_no_ring "$R"
+}
+
 @test "a record longer than the limit is an error, not interleaving" {
 	head -c 5000 /dev/zero | tr '\0' x >"$T/long"
 	echo >>"$T/long"
@@ -199,6 +221,37 @@ lines_of() {
 		END { print NR }' "$T/tap"
 	assert_status "$status" 0 "tap output check: $output"
 	((output < 300000))
+}
+
+# A ring remembers how the last four streams ended (shmcat(7)).  A tap
+# stopped while five more streams come and go cannot learn how its own
+# ended: it must say so, not call a clean stream's writer dead, nor name
+# the last writer of a later stream (issue 20, part 3).
+@test "a tap that sleeps through five later streams says it cannot know how its stream ended" {
+	writer_fed
+	spawn "$SHMCAT_OUT" --tap "$R" >"$T/tap" 2>"$T/tap.err"
+	local tp=$BG_PID tpid n
+	wait_until ring_is "$R" readers_alive 1
+	tpid=$(child_of "$tp")
+	echo second >&7
+	wait_until grep -qx second "$T/tap"
+	kill -STOP "$tpid"
+	feed_close
+	assert_job "$WP" 0 "the first stream's writer"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+	# (not $i: bats's run sets it)
+	for n in 1 2 3 4 5; do
+		run -0 tmo "$SHMCAT_IN" "$R" <<<"stream $n"
+		run -0 tmo "$SHMCAT_OUT" "$R"
+		assert_equal "$output" "stream $n"
+	done
+	kill -CONT "$tpid"
+	assert_job "$tp" 3 "the tap"
+	assert_equal "$(cat "$T/tap")" $'first\nsecond' "what the tap delivered"
+	run cat "$T/tap.err"
+	assert_match "$output" "too far behind" "the tap's message"
+	assert_not_match "$output" "died|pid" "the tap's message"
+	assert_no_ring "$R"
 }
 
 @test "killing one of two writers leaves the other's lines whole and says so" {

@@ -185,3 +185,27 @@ _pane_matches() {
 	assert_stderr "^shmcat: write error: bad file descriptor$"
 	run -0 tmo "$SHMCAT_OUT" "$R"
 }
+
+# shmcat rm names a process that holds the ring: one holding a slot,
+# not the last writer, long gone (issue 20, part 3).
+@test "rm of a ring in use names a live holder, not the writer that left" {
+	head -c 2M /dev/zero >"$T/in"
+	run -0 tmo "$SHMCAT_IN" "$R" <"$T/in"
+	local gone
+	gone=$(ring_kv "$R" writer_pid)
+	# The reader blocks writing to a FIFO that nobody reads (2 MiB
+	# through a pipe of at most 1 MiB); fd 8 keeps its read end open.
+	mkfifo "$T/fifo"
+	exec 8<>"$T/fifo"
+	spawn "$SHMCAT_OUT" "$R" >"$T/fifo" 8<&-
+	local rp=$BG_PID rpid
+	rpid=$(child_of "$rp")
+	wait_until ring_is "$R" readers_alive 1
+	run -2 --separate-stderr tmo "$SHMCAT" rm "$R"
+	assert_stderr "^shmcat: $R: ring is in use by pid $rpid$"
+	assert_not_match "$stderr" "\\b$gone\\b" "the message"
+	exec 8<&-
+	assert_job "$rp" 141 "shmcat-out, its FIFO's reader gone"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+	assert_no_ring "$R"
+}

@@ -230,7 +230,7 @@ assert_drawing() {
 # installs; debian/tests/installed leaves it out)
 # bats test_tags=build-tree
 @test "DESIGN.md draws the calls between files as they are" {
-	assert_drawing "bridge.c" lib
+	assert_drawing "inspect.c" lib
 	assert_drawing "shmcat-in.c" tools
 }
 
@@ -298,6 +298,72 @@ C
 	cc_lib bits
 	run -0 tmo "$T/bits" "$R"
 	assert_equal "$output" refused "undefined flag bits"
+	assert_no_ring "$R"
+}
+
+# Options that contradict each other, or belong to another role, are
+# refused, never settled one way (issue 20, part 3).
+@test "options: contradictory flags and a how that is no way to close are refused with -EINVAL" {
+	cat >"$T/contra.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include "shmcat.h"
+static const char *ring;
+
+static void
+try(const char *what, enum shmcat_role role, unsigned flags, const char *rname)
+{
+	struct shmcat_opts o = {.role = role, .flags = flags,
+	    .reader_name = rname};
+	struct shmcat_ring *r = NULL;
+	int rc = shmcat_open(ring, &o, &r, NULL);
+
+	printf("%s: %s\n", what, rc == -EINVAL && r == NULL ? "refused" :
+	    "accepted");
+	if (r)
+		shmcat_close(r, SHMCAT_ABANDON);
+}
+
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w, *t;
+	char buf[1];
+
+	ring = argv[argc - 1];
+	try("writer tap", SHMCAT_WRITER, SHMCAT_O_TAP, NULL);
+	try("writer new", SHMCAT_WRITER, SHMCAT_O_NEW, NULL);
+	try("writer named", SHMCAT_WRITER, 0, "x");
+	try("lines and nul", SHMCAT_WRITER, SHMCAT_O_LINES | SHMCAT_O_NUL, NULL);
+	try("reader lines", SHMCAT_READER, SHMCAT_O_LINES, NULL);
+	try("named tap", SHMCAT_READER, SHMCAT_O_TAP, "x");
+	try("inspect tap", SHMCAT_INSPECT, SHMCAT_O_TAP, NULL);
+	if (shmcat_open(ring, &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	o.flags = SHMCAT_O_TAP;
+	if (shmcat_open(ring, &o, &t, NULL) != 0)
+		return 11;
+	printf("close 99: %d\n", shmcat_close(w, (enum shmcat_end)99) == -EINVAL);
+	printf("close -1: %d\n", shmcat_close(w, (enum shmcat_end)-1) == -EINVAL);
+	printf("tap hangs up: %d\n", shmcat_close(t, SHMCAT_HANGUP) == -EINVAL);
+	/* refused, so still open: both work, and close as asked */
+	printf("still open: %d %d\n", shmcat_hungup(w) == 0,
+	    shmcat_tap_read(t, buf, 1, NULL) == 0 &&
+	    shmcat_wait_data(t, 0) == -EAGAIN);
+	return shmcat_close(t, SHMCAT_END) == 0 &&
+	    shmcat_close(w, SHMCAT_END) == 0 ? 0 : 12;
+}
+C
+	cc_lib contra
+	run -0 --separate-stderr tmo "$T/contra" "$R"
+	assert_equal "$output" "$(printf '%s\n' "writer tap: refused" \
+		"writer new: refused" "writer named: refused" \
+		"lines and nul: refused" "reader lines: refused" \
+		"named tap: refused" "inspect tap: refused" "close 99: 1" \
+		"close -1: 1" "tap hangs up: 1" "still open: 1 1")"
+	# the stream ended (empty): its reader takes the end, and the ring
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
 	assert_no_ring "$R"
 }
 
@@ -594,6 +660,99 @@ C
 	assert_no_ring "$R"
 }
 
+# A child made without the pthread_atfork handlers (_Fork(3), a raw
+# clone(2)) inherits the handle as it was: the library must still tell
+# it is not the process that opened it (issue 20, part 3).  The child
+# tries the writer handle and a reader handle, and closes both; the
+# parent then writes its second line and ends the stream, its reader
+# intact.
+write_rawfork_c() {
+	cat >"$T/rawfork.c" <<'C'
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "shmcat.h"
+
+static int
+put(struct shmcat_ring *w, const char *s)
+{
+	void *p;
+
+	if (shmcat_write_span(w, &p) < strlen(s))
+		return -1;
+	memcpy(p, s, strlen(s));
+	return shmcat_write_commit(w, strlen(s));
+}
+
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w, *r;
+	const void *cp;
+	void *p = &o;
+	pid_t pid;
+	int st;
+
+	if (argc != 3 || shmcat_open(argv[1], &o, &w, NULL) != 0 ||
+	    put(w, "before\n") != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	o.reader_name = "side";
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0)
+		return 11;
+	fflush(stdout);
+	pid = strcmp(argv[2], "_Fork") == 0 ? _Fork() :
+	    (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		size_t n = shmcat_write_span(w, &p);
+		int commit = shmcat_write_commit(w, 1);
+		size_t m = shmcat_read_span(r, &cp);
+		int rcommit = shmcat_read_commit(r, 1);
+		int wait = shmcat_wait_data(r, 0);
+		int hungup = shmcat_hungup(w);
+		int wclose = shmcat_close(w, SHMCAT_END);
+		int rclose = shmcat_close(r, SHMCAT_HANGUP);
+
+		printf("child: %zu %d %s, %zu, %s, %s, %s, %d %d\n", n,
+		    p == NULL, shmcat_strerror(commit), m,
+		    shmcat_strerror(rcommit), shmcat_strerror(wait),
+		    shmcat_strerror(hungup), wclose, rclose);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || st != 0)
+		return 12;
+	if (put(w, "after\n") != 0)
+		return 13;
+	printf("parent: %s\n", shmcat_hungup(w) == 0 ? "ok" : "hung up");
+	if (shmcat_read_commit(r, shmcat_read_span(r, &cp)) != 0)
+		return 14;
+	shmcat_close(r, SHMCAT_END);
+	return shmcat_close(w, SHMCAT_END) == 0 ? 0 : 15;
+}
+C
+	cc_lib rawfork
+}
+
+@test "fork without the atfork handlers (_Fork, clone): the child's handles are refused" {
+	write_rawfork_c
+	local how e="handle belongs to the parent process"
+	for how in _Fork clone; do
+		spawn "$SHMCAT_OUT" "$R" >"$T/out" 2>"$T/out.err"
+		local rp=$BG_PID
+		wait_until ring_is "$R" readers_alive 1
+		run -0 --separate-stderr tmo "$T/rawfork" "$R" "$how"
+		assert_equal "$output" "$(printf '%s\n' \
+			"child: 0 1 $e, 0, $e, $e, $e, 0 0" "parent: ok")" "$how"
+		assert_job "$rp" 0 "shmcat-out ($how)"
+		assert_equal "$(cat "$T/out")" $'before\nafter' "what the reader got ($how)"
+		assert_no_ring "$R"
+	done
+}
+
 # examples/ (item 2): built here from the source, as a user would.
 build_example() {
 	run -0 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $TEST_LDFLAGS \
@@ -747,4 +906,261 @@ C
 	exec 8>&-
 	assert_job "$lp" 0 "the inspecting program"
 	assert_equal "$left" no "ring left after its last reader, with an observer looking"
+}
+
+# Issue 20, part 3: the library's own rough edges.
+
+# A consumer that takes the records it expects and closes, without
+# waiting for the end it knows is there, has delivered the stream: the
+# ring must go, or each run leaks one.  Not so if it left bytes unread.
+@test "a reader that read a cleanly ended stream to its end and closes without waiting removes the ring" {
+	cat >"$T/take.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include "shmcat.h"
+/* Write "a\nb\nc\n" and end; read back all of it (or, with "some", one
+ * byte of it) and close without asking how the stream ended. */
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w, *r;
+	const void *p;
+	size_t n;
+	void *q;
+
+	if (argc != 3 || shmcat_open(argv[1], &o, &w, NULL) != 0)
+		return 10;
+	if (shmcat_write_span(w, &q) < 6)
+		return 11;
+	memcpy(q, "a\nb\nc\n", 6);
+	shmcat_write_commit(w, 6);
+	shmcat_close(w, SHMCAT_END);
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0)
+		return 12;
+	n = shmcat_read_span(r, &p);
+	shmcat_read_commit(r, strcmp(argv[2], "some") == 0 ? 1 : n);
+	return shmcat_close(r, SHMCAT_END);
+}
+C
+	cc_lib take
+	run -0 --separate-stderr tmo "$T/take" "$R" all
+	assert_no_ring "$R"
+	run -0 --separate-stderr tmo "$T/take" "$R" some
+	assert_ring "$R"
+	run -0 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_equal "$output" $'\nb\nc'
+	assert_no_ring "$R"
+}
+
+# The header's reader loop on a tap: the span calls give nothing (a tap
+# copies with shmcat_tap_read), so shmcat_wait_data must not answer "data
+# is there" for ever; the loop ends with SHMCAT_EROLE.  A tap used as a
+# tap is not held to that.
+@test "the header's reader loop on a tap ends with SHMCAT_EROLE instead of spinning" {
+	cat >"$T/taploop.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w, *r;
+	const void *p;
+	char buf[8];
+	size_t n;
+	void *q;
+	int rc = 0, rounds = 0;
+
+	if (argc != 2 || shmcat_open(argv[1], &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	o.flags = SHMCAT_O_TAP;
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0)
+		return 11;
+	shmcat_write_span(w, &q);
+	memcpy(q, "hi\n", 3);
+	shmcat_write_commit(w, 3);
+	for (;;) {	/* as shmcat.h draws it */
+		n = shmcat_read_span(r, &p);
+		if (n == 0) {
+			rc = shmcat_wait_data(r, 1000);
+			if (rc != 0 || ++rounds > 1000000)
+				break;
+			continue;
+		}
+		shmcat_read_commit(r, n);
+	}
+	printf("%s\n", rounds > 1000000 ? "spins" : shmcat_strerror(rc));
+	/* as a tap: it reads, and its wait is as any reader's */
+	printf("%zd ", shmcat_tap_read(r, buf, sizeof(buf), NULL));
+	printf("%d\n", shmcat_wait_data(r, 0));
+	shmcat_close(w, SHMCAT_END);
+	printf("%d\n", shmcat_wait_data(r, 1000));
+	shmcat_close(r, SHMCAT_END);
+	return 0;
+}
+C
+	cc_lib taploop
+	run -0 --separate-stderr tmo "$T/taploop" "$R"
+	assert_equal "$output" "$(printf '%s\n' \
+		"call does not match the handle's role" "3 -11" "1")"
+	run -0 tmo "$SHMCAT_OUT" "$R"
+	assert_no_ring "$R"
+}
+
+# A bridge and its handle: a NULL handle, a second bridge, and the
+# handle closed first (issue 20, part 3).  Closing the handle stops the
+# bridge's thread; the bridge is then only freed.
+@test "bridge: NULL handle and a second bridge are refused; closing the handle first is safe" {
+	cat >"$T/bridge2.c" <<'C'
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_bridge *b = NULL, *b2 = NULL;
+	struct shmcat_ring *w, *r;
+	const void *p;
+	void *q;
+
+	if (argc != 2 || shmcat_open(argv[1], &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0)
+		return 11;
+	printf("NULL: %d\n", shmcat_bridge_open(NULL, 1, &b) == -EINVAL && b == NULL);
+	if (shmcat_bridge_open(r, 1, &b) != 0)
+		return 12;
+	printf("second: %d\n", shmcat_bridge_open(r, 1, &b2) == -EBUSY && b2 == NULL);
+	shmcat_write_span(w, &q);
+	memcpy(q, "hi\n", 3);
+	shmcat_write_commit(w, 3);
+	shmcat_close(w, SHMCAT_END);
+	shmcat_read_commit(r, shmcat_read_span(r, &p));
+	printf("end: %d\n", shmcat_wait_data(r, 0));
+	/* the handle goes first, while the thread sleeps on it */
+	printf("close: %d\n", shmcat_close(r, SHMCAT_END));
+	printf("rearm: %d\n", shmcat_bridge_rearm(b) == -EINVAL);
+	printf("fd: %d\n", shmcat_bridge_fd(b) > 2);
+	printf("bridge close: %d\n", shmcat_bridge_close(b));
+	return 0;
+}
+C
+	cc_lib bridge2
+	run -0 --separate-stderr tmo "$T/bridge2" "$R"
+	assert_equal "$output" "$(printf '%s\n' "NULL: 1" "second: 1" "end: 1" \
+		"close: 0" "rearm: 1" "fd: 1" "bridge close: 0")"
+	assert_no_ring "$R"
+}
+
+# -1 waits for ever; any other negative timeout is a caller's mistake
+# (a deadline gone by, say), refused at once rather than taken for
+# "for ever" (issue 20, part 3).
+@test "a negative timeout other than -1 is refused with -EINVAL, at once" {
+	cat >"$T/negative.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER, .size = 4096};
+	struct shmcat_ring *w, *r, *x = NULL;
+
+	if (argc != 2 || shmcat_open(argv[1], &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0)
+		return 11;
+	printf("%d ", shmcat_wait_data(r, -2) == -EINVAL);
+	printf("%d ", shmcat_wait_data(r, -1000) == -EINVAL);
+	while (shmcat_write_record(w, "x", 1, 0) == 0)
+		;	/* full */
+	printf("%d ", shmcat_wait_space(w, -2) == -EINVAL);
+	printf("%d ", shmcat_write_record(w, "x", 1, -3) == -EINVAL);
+	o.role = SHMCAT_WRITER;
+	o.flags = SHMCAT_O_LINES;
+	o.attach_timeout_ms = -1;
+	printf("%d\n", shmcat_open(argv[1], &o, &x, NULL) == -EINVAL && !x);
+	shmcat_close(w, SHMCAT_INTERRUPTED);
+	shmcat_close(r, SHMCAT_HANGUP);
+	return 0;
+}
+C
+	cc_lib negative
+	local t0
+	t0=$(now_us)
+	run -0 --separate-stderr tmo "$T/negative" "$R"
+	assert_within "$t0" 5000 "the refused waits"
+	assert_equal "$output" "1 1 1 1 1"
+	assert_no_ring "$R"
+}
+
+# The writer's own handle: F_OFD_GETLK does not see the caller's own
+# lock, so its status took the writer for dead (found by the test below).
+@test "status on the writer's own handle says a live writer" {
+	cat >"$T/ownstatus.c" <<'C'
+#include <stdio.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w;
+	struct shmcat_status st;
+
+	if (argc != 2 || shmcat_open(argv[1], &o, &w, NULL) != 0 ||
+	    shmcat_status(w, &st) != 0)
+		return 10;
+	printf("%s %d %d\n", st.state, st.writer_alive, st.writers_active);
+	return shmcat_close(w, SHMCAT_ABANDON);
+}
+C
+	cc_lib ownstatus
+	run -0 --separate-stderr tmo "$T/ownstatus" "$R"
+	assert_equal "$output" "open 1 1"
+	run -3 --separate-stderr tmo "$SHMCAT_OUT" "$R"
+	assert_no_ring "$R"
+}
+
+# A ring whose name is removed under its handles (rm of the file, a
+# RemoveIPC= cleanup) is no longer "open" to anyone who looks for it:
+# status says so (issue 20, part 3).
+@test "status of a handle whose ring was unlinked says unlinked" {
+	cat >"$T/unlinked.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+#include "shmcat.h"
+int main(int argc, char **argv)
+{
+	struct shmcat_opts o = {.role = SHMCAT_WRITER};
+	struct shmcat_ring *w, *r;
+	struct shmcat_status st;
+	char path[SHMCAT_PATH_MAX];
+
+	if (argc != 2 || shmcat_open(argv[1], &o, &w, NULL) != 0)
+		return 10;
+	o.role = SHMCAT_READER;
+	if (shmcat_open(argv[1], &o, &r, NULL) != 0 ||
+	    shmcat_path(argv[1], path, sizeof(path)) != 0)
+		return 11;
+	shmcat_status(w, &st);
+	printf("%s ", st.state);
+	if (unlink(path) != 0)
+		return 12;
+	shmcat_status(w, &st);
+	printf("%s ", st.state);
+	shmcat_status(r, &st);
+	printf("%s\n", st.state);
+	shmcat_close(w, SHMCAT_END);
+	shmcat_close(r, SHMCAT_END);
+	return 0;
+}
+C
+	cc_lib unlinked
+	run -0 --separate-stderr tmo "$T/unlinked" "$R"
+	assert_equal "$output" "open unlinked unlinked"
+	assert_no_ring "$R"
 }

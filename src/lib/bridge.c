@@ -14,6 +14,10 @@
  * handle (bridge->shadow); the cursor, the counters and the log stay the
  * caller's.  The thread blocks every signal, so the caller's handlers
  * run in the caller's threads as before.
+ *
+ * A handle has at most one bridge, and knows it: closing the handle
+ * first stops the thread (its mapping is about to go) and leaves the
+ * bridge only to be freed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +31,7 @@
 #include "shmcat_int.h"
 
 struct shmcat_bridge {
-	struct shmcat_ring *r;	   /* the caller's handle */
+	struct shmcat_ring *r;	   /* the caller's handle; NULL once closed */
 	struct shmcat_ring shadow; /* the thread's read-only copy */
 	size_t min;
 	int fds[2];		   /* [0] the caller polls, [1] we write */
@@ -87,7 +91,7 @@ shmcat_bridge_rearm(struct shmcat_bridge *b)
 {
 	int rc;
 
-	if (b == NULL)
+	if (b == NULL || b->r == NULL) /* (its handle was closed) */
 		return -EINVAL;
 	if ((rc = handle_check(b->r, SHMCAT_READER)) != 0)
 		return rc;
@@ -126,10 +130,13 @@ shmcat_bridge_open(struct shmcat_ring *r, size_t min,
 	struct shmcat_bridge *b;
 	int rc;
 
-	if (bp == NULL)
+	if (bp == NULL || r == NULL)
 		return -EINVAL;
+	*bp = NULL;
 	if ((rc = handle_check(r, SHMCAT_READER)) != 0)
 		return rc;
+	if (r->bridge) /* two threads would take each other's wake-ups */
+		return -EBUSY;
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return -ENOMEM;
 	b->r = r;
@@ -160,6 +167,7 @@ shmcat_bridge_open(struct shmcat_ring *r, size_t min,
 		close(b->fds[1]);
 		goto fail;
 	}
+	r->bridge = b;
 	*bp = b;
 	return 0;
 fail:
@@ -169,13 +177,20 @@ fail:
 	return rc;
 }
 
-int
-shmcat_bridge_close(struct shmcat_bridge *b)
+/* Stop the thread and part the bridge from its handle r, before r goes
+ * (shmcat_close) or the bridge does.  In a child the thread stayed in
+ * the parent: there is none to stop. */
+void
+bridge_detach(struct shmcat_ring *r)
 {
+	struct shmcat_bridge *b = r->bridge;
+
 	if (b == NULL)
-		return 0;
-	if (b->r->forked) /* the thread stayed in the parent */
-		goto out;
+		return;
+	r->bridge = NULL;
+	b->r = NULL;
+	if (handle_forked(r))
+		return;
 	pthread_mutex_lock(&b->lock);
 	atomic_store(&b->stop, 1);
 	pthread_cond_signal(&b->cond);
@@ -185,7 +200,15 @@ shmcat_bridge_close(struct shmcat_bridge *b)
 	 * wait_data look once more. */
 	wake_reader(b->shadow.sh, b->shadow.slot);
 	pthread_join(b->thread, NULL);
-out:
+}
+
+int
+shmcat_bridge_close(struct shmcat_bridge *b)
+{
+	if (b == NULL)
+		return 0;
+	if (b->r) /* else its handle went first, and stopped the thread */
+		bridge_detach(b->r);
 	close(b->fds[0]);
 	close(b->fds[1]);
 	pthread_cond_destroy(&b->cond);

@@ -8,6 +8,15 @@
 
 #include "shmcat_int.h"
 
+/* No writer lives, as far as a probe can tell (one that fails: alive). */
+static int
+writers_gone(struct shmcat_ring *r)
+{
+	int ws = writers_state(r);
+
+	return ws >= 0 && ws != WRITERS_ALIVE;
+}
+
 /* Is the stream over and delivered, so the ring can go?  Either a reader
  * hung up, or a reader has reported the end and no persistent cursor
  * still has bytes to read; or nobody ever wrote and the ring is empty. */
@@ -26,7 +35,7 @@ stream_finished(struct shmcat_ring *r)
 		return 0;
 	if (atomic_load(&sh->writer_events) >> 32 == 0)
 		return 1;
-	return (flags & STREAM_DELIVERED) && writers_state(r) != WRITERS_ALIVE;
+	return (flags & STREAM_DELIVERED) && writers_gone(r);
 }
 
 /* A tap holds its slot: the stream's end does not wait for a tap, and
@@ -54,7 +63,7 @@ others_leaving(struct shmcat_ring *r)
 	if (r->role == SHMCAT_INSPECT ||
 	    atomic_load(&r->sh->writer_events) >> 32 == 0)
 		return 0;
-	return stream_finished(r) && writers_state(r) != WRITERS_ALIVE &&
+	return stream_finished(r) && writers_gone(r) &&
 	    !tap_attached(r);
 }
 
@@ -92,9 +101,13 @@ shmcat_close(struct shmcat_ring *r, enum shmcat_end how)
 {
 	if (r == NULL)
 		return 0;
-	if (r->forked) { /* the stream is the parent's business */
-		unmap_ring(r);
-		free(r);
+	/* Refused, the handle stays open: how a stream ends cannot be
+	 * undone, and a second close with a valid how can still be made. */
+	if (!role_end_valid(r, how))
+		return -EINVAL;
+	bridge_detach(r); /* its thread reads our mapping */
+	if (handle_forked(r)) { /* the stream is the parent's business */
+		release_forked(r);
 		return 0;
 	}
 	role_detach(r, how);
@@ -123,7 +136,7 @@ remove_in(const struct ring_dir *d, const char *name, int force,
 	lock_release(r->fd, LOCK_ATTACH);
 	if (lock_try(r->fd, LOCK_ATTACH, 1) != 0) {
 		if (err)
-			err->pid = safe_pid(atomic_load(&r->sh->writer_pid));
+			err->pid = ring_holder(r);
 		shmcat_close(r, SHMCAT_ABANDON);
 		return fail(err, "remove", -SHMCAT_EBUSY);
 	}

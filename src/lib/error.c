@@ -25,6 +25,8 @@ static const char *const messages[] = {
 	[SHMCAT_EFEATURE - SHMCAT_EBASE] = "ring uses a feature this version lacks",
 	[SHMCAT_EDIRMODE - SHMCAT_EBASE] = "directory may be changed by users not trusted",
 	[SHMCAT_EDIRFS - SHMCAT_EBASE] = "directory is on a network or FUSE filesystem",
+	[SHMCAT_EBEHIND - SHMCAT_EBASE] = "stream ended while this reader was too far behind to learn how",
+	[SHMCAT_EFULLWRITERS - SHMCAT_EBASE] = "no free writer slot",
 };
 
 _Static_assert(sizeof(messages) / sizeof(messages[0]) ==

@@ -80,7 +80,7 @@ shmcat_features_check(struct shmcat_ring *r, struct shmcat_error *err)
 		memset(err, 0, sizeof(*err));
 	if (r == NULL)
 		return -EINVAL;
-	if (r->forked)
+	if (handle_forked(r))
 		return -SHMCAT_EFORKED;
 	return features_check(r, err);
 }

@@ -47,10 +47,8 @@ kind_name(uint32_t kind)
 }
 
 static const char *
-state_name(struct shmcat_ring *r, uint32_t flags)
+state_name(int ws, uint32_t flags)
 {
-	int ws = writers_state(r);
-
 	if (flags & STREAM_HANGUP)
 		return "hangup";
 	if (ws == WRITERS_ALIVE || ws == WRITERS_NONE_YET)
@@ -62,12 +60,16 @@ state_name(struct shmcat_ring *r, uint32_t flags)
 	return flags & STREAM_EOF ? "ended" : "open";
 }
 
-static void
+/* 0, or the -errno of a liveness probe that failed. */
+static int
 reader_status(struct shmcat_ring *r, int i, const struct positions *p,
     struct shmcat_reader_status *rs)
 {
 	struct reader_slot *s = &r->sh->readers[i];
+	int alive = lock_held_by_other(r->fd, LOCK_RSLOT + i, 1);
 
+	if (alive < 0)
+		return alive;
 	memset(rs, 0, sizeof(*rs));
 	rs->slot = i;
 	safe_name(rs->name, s->name, SHMCAT_READER_NAME_MAX);
@@ -75,10 +77,11 @@ reader_status(struct shmcat_ring *r, int i, const struct positions *p,
 	rs->pos = p->pos[i];
 	/* a tap may be lapped; a joining cursor jumps up to the floor */
 	rs->lag = (int64_t)(p->tail - rs->pos) < 0 ? 0 : p->tail - rs->pos;
-	rs->alive = lock_held_by_other(r->fd, LOCK_RSLOT + i, 1) > 0;
+	rs->alive = alive;
 	rs->pid = rs->alive ? safe_pid(atomic_load(&s->pid)) : 0;
 	rs->sleeps = atomic_load(&s->sleeps);
 	rs->skipped = atomic_load(&s->skipped);
+	return 0;
 }
 
 /* A reader whose stream is over, or was cut short, reports that stream:
@@ -86,13 +89,15 @@ reader_status(struct shmcat_ring *r, int i, const struct positions *p,
 static void
 own_stream(struct shmcat_ring *r, struct shmcat_status *st)
 {
-	if (r->role != SHMCAT_READER || r->end_pid == 0)
+	if (r->role != SHMCAT_READER || (!r->gen_over && r->end_pid == 0))
 		return;
-	st->writer_pid = r->end_pid;
+	/* a stream that is over: its writer, or 0 if that is unknown */
+	st->writer_pid = safe_pid((int32_t)r->end_pid);
 	if (r->gen_over)
 		st->state = r->end_rc == SHMCAT_EOF ? "ended" :
 		    r->end_rc == -SHMCAT_EHANGUP ? "hangup" :
 		    r->end_rc == -SHMCAT_EINTERRUPTED ? "interrupted" :
+		    r->end_rc == -SHMCAT_EBEHIND ? "unknown" :
 		    "writer-died";
 }
 
@@ -104,11 +109,11 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 	struct positions p;
 	uint32_t mode, i;
 	uint64_t ev;
-	int rc;
+	int rc, ws, writer;
 
 	if (r == NULL || st == NULL)
 		return -EINVAL;
-	if (r->forked) /* any role may look, but only from its own process */
+	if (handle_forked(r)) /* any role may look, from its own process */
 		return -SHMCAT_EFORKED;
 	sh = r->sh;
 	mode = atomic_load(&sh->record_mode);
@@ -123,8 +128,19 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 	st->floor = p.min;
 	st->buffered = st->tail - st->floor;
 	st->record_mode = mode < 4 ? modes[mode] : "corrupt";
-	st->state = state_name(r, atomic_load(&sh->stream_flags));
-	st->writer_alive = lock_held_by_other(r->fd, LOCK_WRITER, 1) > 0;
+	/* A liveness probe that fails is an error, not a death.  The
+	 * probe does not see our own lock: a writer's handle is a live
+	 * writer. */
+	if (r->role == SHMCAT_WRITER) {
+		ws = WRITERS_ALIVE;
+		writer = 1;
+	} else if ((ws = writers_state(r)) < 0) {
+		return ws;
+	} else if ((writer = lock_held_by_other(r->fd, LOCK_WRITER, 1)) < 0) {
+		return writer;
+	}
+	st->state = state_name(ws, atomic_load(&sh->stream_flags));
+	st->writer_alive = writer;
 	st->writer_pid = safe_pid(atomic_load(&sh->writer_pid));
 	st->writers_active = (uint32_t)ev > SHMCAT_MAX_WRITERS ?
 	    SHMCAT_MAX_WRITERS : (int)(uint32_t)ev;
@@ -143,12 +159,19 @@ shmcat_status(struct shmcat_ring *r, struct shmcat_status *st)
 	for (i = 0; i < SHMCAT_MAX_READERS; i++) {
 		if (p.kind[i] == SLOT_FREE)
 			continue;
-		reader_status(r, i, &p, &r->status[r->nstatus]);
+		if ((rc = reader_status(r, i, &p, &r->status[r->nstatus])) != 0) {
+			r->nstatus = -1;
+			return rc;
+		}
 		st->readers_alive += r->status[r->nstatus].alive;
 		r->nstatus++;
 	}
 	st->nreaders = r->nstatus;
 	own_stream(r, st);
+	/* Its name removed under us (rm, RemoveIPC=): whatever the stream
+	 * does, nobody can attach to it any more. */
+	if (still_published(r) == 0)
+		st->state = "unlinked";
 	return 0;
 }
 
@@ -158,7 +181,7 @@ shmcat_reader_status(struct shmcat_ring *r, int i,
 {
 	if (r == NULL || rs == NULL)
 		return -EINVAL;
-	if (r->forked)
+	if (handle_forked(r))
 		return -SHMCAT_EFORKED;
 	if (r->nstatus < 0)
 		return -EINVAL;

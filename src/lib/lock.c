@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -80,21 +81,76 @@ lock_held_by_other(int fd, int byte, int exclusive_probe)
 
 /* Whether any writer is attached, and if none is, how the last one went.
  * Reads writer_events around the lock probe and retries if a writer came
- * or went in between, so a writer attaching is never taken for dead. */
+ * or went in between, so a writer attaching is never taken for dead.  A
+ * probe that fails says nothing about the writer: it is tried again, and
+ * if it fails again its -errno is returned, never a death. */
+#define PROBE_TRIES 2
 int
 writers_state(struct shmcat_ring *r)
 {
 	uint64_t before, after;
-	int held;
+	int held, failed = 0;
 
 	do {
 		before = atomic_load(&r->sh->writer_events);
 		held = lock_held_by_other(r->fd, LOCK_WRITER, 1);
 		after = atomic_load(&r->sh->writer_events);
-	} while (before != after);
+	} while (before != after || (held < 0 && ++failed < PROBE_TRIES));
+	if (held < 0)
+		return held;
 	if (held > 0)
 		return WRITERS_ALIVE;
 	if (before >> 32 == 0)
 		return WRITERS_NONE_YET;
 	return (uint32_t)before == 0 ? WRITERS_GONE_CLEAN : WRITERS_DIED;
+}
+
+/*
+ * Who holds a role, for messages.  The kernel does not say which process
+ * holds an OFD lock (F_OFD_GETLK and /proc/locks give -1), so the only
+ * name is the pid a holder stores in its slot once it holds the slot's
+ * lock.  It is named only while that lock is held and a process with
+ * that pid exists; otherwise the holder cannot be named (0): a peer that
+ * may read the ring can hold any lock byte without a slot, and a pid
+ * left by a process that died may belong to another one by now.
+ */
+static long
+holder_of(struct shmcat_ring *r, int byte, _Atomic int32_t *stored)
+{
+	long pid = safe_pid(atomic_load(stored));
+
+	if (pid == 0 || lock_held_by_other(r->fd, byte, 1) <= 0)
+		return 0;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM ? pid : 0;
+}
+
+/* The holder of reader slot i, or 0. */
+long
+reader_holder(struct shmcat_ring *r, int i)
+{
+	return holder_of(r, LOCK_RSLOT + i, &r->sh->readers[i].pid);
+}
+
+/* A writer holding the ring, or 0. */
+long
+writer_holder(struct shmcat_ring *r)
+{
+	long pid = 0;
+	int i;
+
+	for (i = 0; i < SHMCAT_MAX_WRITERS && pid == 0; i++)
+		pid = holder_of(r, LOCK_WSLOT + i, &r->sh->writers[i].pid);
+	return pid;
+}
+
+/* Anyone using the ring, a writer first, or 0. */
+long
+ring_holder(struct shmcat_ring *r)
+{
+	long pid = writer_holder(r);
+	int i;
+
+	for (i = 0; i < SHMCAT_MAX_READERS && pid == 0; i++)
+		pid = reader_holder(r, i);
+	return pid;
 }

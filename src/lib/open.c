@@ -371,6 +371,10 @@ shmcat_open(const char *name, const struct shmcat_opts *o,
 	for (i = 0; i < sizeof(o->reserved) / sizeof(o->reserved[0]); i++)
 		if (o->reserved[i] != 0)
 			return fail(err, "reserved", -EINVAL);
+	if (!role_opts_valid(o))
+		return fail(err, "flags", -EINVAL);
+	if (o->attach_timeout_ms < 0) /* 0 is "as long as it takes" */
+		return fail(err, "attach_timeout_ms", -EINVAL);
 	return open_checked(name, o, NULL, ringp, err);
 }
 

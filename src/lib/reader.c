@@ -55,21 +55,27 @@ place_cursor(struct shmcat_ring *r, struct reader_slot *s, uint32_t kind,
 	wake_writer(r->sh);
 }
 
+/* A slot for a new cursor of this kind.  -SHMCAT_EFULLREADERS if every
+ * slot holds a reader; -SHMCAT_EBUSY if some are free yet locked, by a
+ * reader about to take one or by a peer that holds the lock bytes
+ * without taking part (DESIGN.md, Threat model): in use, not full. */
 static int
 claim_free_slot(struct shmcat_ring *r, uint32_t kind, const char *name,
     const uint64_t *from)
 {
 	struct reader_slot *s;
 	uint32_t k;
-	int i;
+	int i, locked_free = 0;
 
 	for (i = 1; i < SHMCAT_MAX_READERS; i++) {
 		s = &r->sh->readers[i];
 		k = atomic_load(&s->kind);
 		if (k != SLOT_FREE && k != SLOT_ANON && k != SLOT_TAP)
 			continue;
-		if (slot_lock(r, i) != 0)
+		if (slot_lock(r, i) != 0) {
+			locked_free += k == SLOT_FREE;
 			continue;
+		}
 		/* Ours now; an anonymous or tap holder without the lock is
 		 * dead and its cursor is released with it. */
 		k = atomic_load(&s->kind);
@@ -86,7 +92,7 @@ claim_free_slot(struct shmcat_ring *r, uint32_t kind, const char *name,
 		place_cursor(r, s, kind, from);
 		return i;
 	}
-	return -SHMCAT_EFULLREADERS;
+	return locked_free ? -SHMCAT_EBUSY : -SHMCAT_EFULLREADERS;
 }
 
 static int
@@ -111,7 +117,7 @@ resume_slot(struct shmcat_ring *r, int i, struct shmcat_error *err)
 
 	if (rc == -EAGAIN) {
 		if (err)
-			err->pid = safe_pid(atomic_load(&s->pid));
+			err->pid = reader_holder(r, i);
 		return -SHMCAT_EBUSY;
 	}
 	if (rc != 0)
@@ -249,27 +255,6 @@ reader_attach(struct shmcat_ring *r, const char *rname, struct shmcat_error *err
 	return 0;
 }
 
-void
-reader_detach(struct shmcat_ring *r, enum shmcat_end how)
-{
-	struct reader_slot *s = &r->sh->readers[r->slot];
-	uint32_t kind = atomic_load(&s->kind);
-
-	/* Hanging up ends our stream; a newer one is not ours to end. */
-	if (how == SHMCAT_HANGUP && !stream_over(r)) {
-		atomic_fetch_or(&r->sh->stream_flags,
-		    STREAM_HANGUP | STREAM_DELIVERED);
-		LOG(r, "hangup: ending the stream for the writer");
-	}
-	atomic_store(&s->pid, 0);
-	if (kind == SLOT_ANON || kind == SLOT_TAP)
-		atomic_store(&s->kind, SLOT_FREE);
-	/* Our cursor may have been the floor, or the writer may wait for
-	 * the hangup: let it look again. */
-	wake_writer(r->sh);
-	lock_release(r->fd, LOCK_RSLOT + r->slot);
-}
-
 /* Release the slots of anonymous readers and taps that died. */
 int
 reap_dead_readers(struct shmcat_ring *r)
@@ -308,6 +293,7 @@ shmcat_tap_read(struct shmcat_ring *r, void *buf, size_t n, uint64_t *skipped)
 		return rc;
 	if (!(r->flags & SHMCAT_O_TAP))
 		return -SHMCAT_EROLE;
+	r->spanned = 0;
 	return copy_validated(r, buf, n, skipped ? skipped : &unused);
 }
 
@@ -332,8 +318,17 @@ has_data(struct shmcat_ring *r)
 	return peek(r) != 0;
 }
 
+/* rc is an end of the stream that cut it short, or may have. */
+static int
+truncated(int rc)
+{
+	return rc == -SHMCAT_EDIED || rc == -SHMCAT_EINTERRUPTED ||
+	    rc == -SHMCAT_EHANGUP || rc == -SHMCAT_EBEHIND;
+}
+
 /* How the stream stands for a reader that has consumed everything:
- * 0 (more may come), SHMCAT_EOF, or a negative truncation code.  Read
+ * 0 (more may come), SHMCAT_EOF, a negative truncation code, or the
+ * -errno of a liveness probe that failed (an error, not an end).  Read
  * from the shared count and flags, which belong to the current stream. */
 static int
 stream_state(struct shmcat_ring *r)
@@ -344,6 +339,8 @@ stream_state(struct shmcat_ring *r)
 	if (atomic_load(&r->sh->stream_flags) & STREAM_HANGUP)
 		return -SHMCAT_EHANGUP;
 	ws = writers_state(r);
+	if (ws < 0)
+		return ws;
 	if (ws == WRITERS_DIED)
 		return -SHMCAT_EDIED;
 	if (ws != WRITERS_GONE_CLEAN)
@@ -375,9 +372,47 @@ end_of_stream(struct shmcat_ring *r)
 	pid = atomic_load(&r->sh->writer_pid);
 	if (stream_over(r))
 		return r->end_rc;
-	if (rc < 0)
+	if (truncated(rc))
 		r->end_pid = pid;
 	return rc;
+}
+
+/* 1 if this cursor has read all of its stream, which has ended cleanly
+ * and is still the current one (an older stream's flags are gone). */
+static int
+read_to_the_end(struct shmcat_ring *r)
+{
+	return !(r->flags & SHMCAT_O_TAP) && peek(r) == 0 &&
+	    end_of_stream(r) == SHMCAT_EOF && !r->gen_over;
+}
+
+void
+reader_detach(struct shmcat_ring *r, enum shmcat_end how)
+{
+	struct reader_slot *s = &r->sh->readers[r->slot];
+	uint32_t kind = atomic_load(&s->kind);
+
+	/* Hanging up ends our stream; a newer one is not ours to end. */
+	if (how == SHMCAT_HANGUP && !stream_over(r)) {
+		atomic_fetch_or(&r->sh->stream_flags,
+		    STREAM_HANGUP | STREAM_DELIVERED);
+		LOG(r, "hangup: ending the stream for the writer");
+	}
+	/* A reader that read to the end of a stream that ended cleanly has
+	 * delivered it, even if it never asked how it ended (a consumer
+	 * that takes the records it expects): as for shmcat_wait_data, the
+	 * ring may go once it is read. */
+	if (how == SHMCAT_END && read_to_the_end(r)) {
+		atomic_fetch_or(&r->sh->stream_flags, STREAM_DELIVERED);
+		LOG(r, "read to the end of the stream, which ended cleanly");
+	}
+	atomic_store(&s->pid, 0);
+	if (kind == SLOT_ANON || kind == SLOT_TAP)
+		atomic_store(&s->kind, SLOT_FREE);
+	/* Our cursor may have been the floor, or the writer may wait for
+	 * the hangup: let it look again. */
+	wake_writer(r->sh);
+	lock_release(r->fd, LOCK_RSLOT + r->slot);
 }
 
 /* Data after a wait may be the first of a stream that started while we
@@ -397,10 +432,15 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 	int64_t deadline;
 	int rc;
 
-	if (r == NULL)
+	if (r == NULL || !timeout_valid(timeout_ms))
 		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_READER)) != 0)
 		return rc;
+	/* A tap's bytes come from shmcat_tap_read; a loop that asks the
+	 * span calls, which give it nothing, would be told "data" for ever
+	 * and spin.  Since its last tap_read, it is told this instead. */
+	if ((r->flags & SHMCAT_O_TAP) && r->spanned)
+		return -SHMCAT_EROLE;
 	sh = r->sh;
 	bit = 1u << r->slot; /* a reader has a slot */
 	timeout_ms = effective_timeout(r, timeout_ms);
@@ -420,6 +460,8 @@ shmcat_wait_data(struct shmcat_ring *r, int timeout_ms)
 		if ((rc = peek(r)) != 0)
 			return rc < 0 ? rc : new_data(r);
 		if ((rc = end_of_stream(r)) != 0) {
+			if (rc != SHMCAT_EOF && !truncated(rc))
+				return rc; /* a probe failed: no end known */
 			if (peek(r) != 0) /* committed just before the end */
 				continue;
 			/* Reported: the ring may go once it is read.  Not

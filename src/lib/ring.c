@@ -204,8 +204,9 @@ end_code(uint32_t how)
 }
 
 /* Learn where and how our stream ended from its end record.  A record
- * already reused (GEN_HISTORY newer streams meanwhile) or impossible:
- * the stream ends where we are, its writer unknown. */
+ * already reused (GEN_HISTORY newer streams meanwhile): the stream ends
+ * where we are, and how is unknown (-SHMCAT_EBEHIND), its writer too;
+ * an impossible one: likewise, taken for a death as before. */
 static void
 learn_end(struct shmcat_ring *r)
 {
@@ -216,14 +217,17 @@ learn_end(struct shmcat_ring *r)
 
 	r->gen_over = 1;
 	r->gen_end = r->pos;
-	r->end_rc = -SHMCAT_EDIED;
+	r->end_rc = -SHMCAT_EBEHIND;
 	r->end_pid = 0;
 	if (atomic_load(&e->gen) != r->gen)
 		return;
 	end = atomic_load(&e->end);
 	how = atomic_load(&e->how);
 	pid = atomic_load(&e->pid);
-	if (atomic_load(&e->gen) != r->gen || (int64_t)(end - r->pos) < 0 ||
+	if (atomic_load(&e->gen) != r->gen) /* reused as we read it */
+		return;
+	r->end_rc = -SHMCAT_EDIED;
+	if ((int64_t)(end - r->pos) < 0 ||
 	    ((r->flags & SHMCAT_O_TAP) == 0 && end - r->pos > r->cap))
 		return;
 	r->gen_end = end;
@@ -360,9 +364,12 @@ shmcat_read_span(struct shmcat_ring *r, const void **p)
 	if (p)
 		*p = NULL;
 	/* commit and wait say why not */
-	if (r == NULL || p == NULL || r->role != SHMCAT_READER ||
-	    (r->flags & SHMCAT_O_TAP))
+	if (r == NULL || p == NULL || handle_check(r, SHMCAT_READER) != 0)
 		return 0;
+	if (r->flags & SHMCAT_O_TAP) { /* see shmcat_wait_data */
+		r->spanned = 1;
+		return 0;
+	}
 	tail = visible_tail(r);
 	if (check_distance(r->pos, tail, r->cap) != 0) {
 		r->seen_tail = r->pos; /* report corruption via wait_data */

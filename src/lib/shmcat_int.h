@@ -236,6 +236,10 @@ struct shmcat_ring {
 	struct ring_dir dir; /* where the name is */
 	enum shmcat_role role; /* 0 in a forked child: every call refused */
 	int forked;	     /* inherited through fork(): see handles.c */
+	/* Still the process that opened it while *owner == owner_token:
+	 * the kernel zeroes that word in every child (handles.c). */
+	const _Atomic uint64_t *owner;
+	uint64_t owner_token;
 	unsigned flags;
 	int created;
 	int slot;	     /* reader slot or writer slot index, or -1 */
@@ -245,6 +249,7 @@ struct shmcat_ring {
 	size_t need;	     /* writer: bytes a wait for space waits for */
 	uint64_t seen_tail;  /* reader: last tail loaded */
 	int eol;	     /* tap: resynchronise at next record end (copy.c) */
+	int spanned;	     /* tap: a span call came since the last tap_read */
 	uint64_t gen;	     /* reader: the generation it reads */
 	int gen_over;	     /* reader: that stream is over; end below */
 	uint64_t gen_end;    /* reader: the last position of that stream */
@@ -256,6 +261,7 @@ struct shmcat_ring {
 	const volatile int *interrupt;
 	int attach_timeout_ms; /* record writer: see shmcat_opts */
 	struct shmcat_ring *next, *prev; /* this process's open handles */
+	struct shmcat_bridge *bridge; /* its bridge, if open (bridge.c) */
 	int rdonly;	     /* inspection: mapped and opened read-only */
 	/* The readers of the last shmcat_status(), for shmcat_reader_status. */
 	int nstatus;	     /* -1: no status taken yet */
@@ -266,14 +272,33 @@ struct shmcat_ring {
 	char name[SHMCAT_NAME_MAX + 1];
 };
 
-/* 0 if r may make a call of this role; else why not.  A forked child's
- * copy has no role left, so this one compare also refuses it. */
+/* 1 if r was inherited by a child: through fork(), whose handler took
+ * the role away, or through a fork that ran no handlers (_Fork(), a raw
+ * clone), which only the owner word tells (handles.c). */
+static inline int
+handle_forked(const struct shmcat_ring *r)
+{
+	return r->forked ||
+	    atomic_load_explicit(r->owner, memory_order_relaxed) !=
+	    r->owner_token;
+}
+
+/* 0 if r may make a call of this role; else why not. */
 static inline int
 handle_check(const struct shmcat_ring *r, enum shmcat_role role)
 {
-	if (r->role == role)
+	if (r->role == role && !handle_forked(r))
 		return 0;
-	return r->forked ? -SHMCAT_EFORKED : -SHMCAT_EROLE;
+	return handle_forked(r) ? -SHMCAT_EFORKED : -SHMCAT_EROLE;
+}
+
+/* A wait's timeout: ms, 0 (do not wait) or -1 (for ever).  Any other
+ * negative value is a caller's mistake, a deadline gone by say, refused
+ * (-EINVAL) rather than taken for "for ever". */
+static inline int
+timeout_valid(int timeout_ms)
+{
+	return timeout_ms >= -1;
 }
 
 /* SHMCAT_O_NONBLOCK: a wait "for ever" is a wait of 0 ms. */
@@ -353,8 +378,11 @@ int lock_try(int fd, int byte, int exclusive);
 int lock_wait(struct shmcat_ring *r, int byte, int exclusive, int64_t until);
 void lock_release(int fd, int byte);
 int lock_held_by_other(int fd, int byte, int exclusive_probe);
-int writers_state(struct shmcat_ring *r);
+int writers_state(struct shmcat_ring *r); /* or -errno: the probe failed */
 enum { WRITERS_NONE_YET, WRITERS_ALIVE, WRITERS_GONE_CLEAN, WRITERS_DIED };
+long reader_holder(struct shmcat_ring *r, int i);
+long writer_holder(struct shmcat_ring *r);
+long ring_holder(struct shmcat_ring *r);
 
 /* ring.c */
 int check_distance(uint64_t from, uint64_t to, uint64_t cap);
@@ -419,6 +447,7 @@ int handles_enter(void);
 void handles_leave(void);
 void handles_add(struct shmcat_ring *r);
 void release_handle(struct shmcat_ring *r);
+void release_forked(struct shmcat_ring *r);
 
 /* replace.c */
 int still_published(struct shmcat_ring *r);
@@ -428,6 +457,8 @@ int remove_forced(int dirfd, const char *name, struct shmcat_error *err);
 
 /* role.c */
 int role_known(enum shmcat_role role);
+int role_opts_valid(const struct shmcat_opts *o);
+int role_end_valid(const struct shmcat_ring *r, enum shmcat_end how);
 int role_attach(struct shmcat_ring *r, const char *reader_name,
     struct shmcat_error *err);
 void role_detach(struct shmcat_ring *r, enum shmcat_end how);
@@ -436,5 +467,8 @@ void role_detach(struct shmcat_ring *r, enum shmcat_end how);
 int open_checked(const char *name, const struct shmcat_opts *o,
     const struct ring_dir *dir, struct shmcat_ring **ringp,
     struct shmcat_error *err);
+
+/* bridge.c */
+void bridge_detach(struct shmcat_ring *r);
 
 #endif

@@ -180,19 +180,25 @@ recover_stale(struct shmcat_ring *r, struct shmcat_error *err)
 	return 0;
 }
 
+/* A writer slot: -SHMCAT_EFULLWRITERS if every one holds a writer,
+ * -SHMCAT_EBUSY if some are not busy yet locked (a writer about to take
+ * one, or a peer holding the lock bytes: reader.c, claim_free_slot). */
 static int
 claim_writer_slot(struct shmcat_ring *r)
 {
-	int i;
+	int i, locked_free = 0;
 
-	for (i = 0; i < SHMCAT_MAX_WRITERS; i++)
-		if (lock_try(r->fd, LOCK_WSLOT + i, 1) == 0) {
-			atomic_store(&r->sh->writers[i].pid, (int32_t)getpid());
-			atomic_store(&r->sh->writers[i].bytes, 0);
-			atomic_store(&r->sh->writers[i].busy, 1);
-			return i;
+	for (i = 0; i < SHMCAT_MAX_WRITERS; i++) {
+		if (lock_try(r->fd, LOCK_WSLOT + i, 1) != 0) {
+			locked_free += atomic_load(&r->sh->writers[i].busy) == 0;
+			continue;
 		}
-	return -SHMCAT_EBUSY;
+		atomic_store(&r->sh->writers[i].pid, (int32_t)getpid());
+		atomic_store(&r->sh->writers[i].bytes, 0);
+		atomic_store(&r->sh->writers[i].busy, 1);
+		return i;
+	}
+	return locked_free ? -SHMCAT_EBUSY : -SHMCAT_EFULLWRITERS;
 }
 
 static int
@@ -257,13 +263,19 @@ writer_attach(struct shmcat_ring *r, struct shmcat_error *err)
 		uint32_t mode = atomic_load(&r->sh->record_mode);
 
 		if (err)
-			err->pid = safe_pid(atomic_load(&r->sh->writer_pid));
+			err->pid = writer_holder(r);
 		rc = mode != MODE_UNSET && mode != wanted_mode(r) ?
 		    -SHMCAT_EMODE : -SHMCAT_EBUSY;
 	}
-	if (rc == 0 && records(r) && (rc = join_lock(r)) == 0) {
-		rc = join_stream(r, err);
-		commit_unlock(r);
+	if (rc == 0 && records(r)) {
+		/* The wait to join is the one step of opening whose -EAGAIN
+		 * and -ETIMEDOUT mean "busy": its call is "join". */
+		if ((rc = join_lock(r)) != 0) {
+			fail(err, "join", rc);
+		} else {
+			rc = join_stream(r, err);
+			commit_unlock(r);
+		}
 	} else if (rc == 0) {
 		rc = join_stream(r, err);
 	}
@@ -322,7 +334,7 @@ shmcat_write_record(struct shmcat_ring *r, const void *buf, size_t n,
 	void *p;
 	int rc;
 
-	if (r == NULL || (buf == NULL && n > 0))
+	if (r == NULL || (buf == NULL && n > 0) || !timeout_valid(timeout_ms))
 		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_WRITER)) != 0)
 		return rc;
@@ -381,7 +393,7 @@ shmcat_hungup(const struct shmcat_ring *r)
 {
 	if (r == NULL)
 		return -EINVAL;
-	if (r->forked) /* (its mapping went at the fork: test this first) */
+	if (handle_forked(r)) /* (its mapping may be gone: test this first) */
 		return -SHMCAT_EFORKED;
 	if (r->sh == NULL)
 		return -EINVAL;
@@ -416,7 +428,7 @@ shmcat_wait_space(struct shmcat_ring *r, int timeout_ms)
 	uint64_t floor;
 	int rc;
 
-	if (r == NULL)
+	if (r == NULL || !timeout_valid(timeout_ms))
 		return -EINVAL;
 	if ((rc = handle_check(r, SHMCAT_WRITER)) != 0)
 		return rc;

@@ -14,6 +14,7 @@
 const char *progname = "shmcat";
 const char *force_hint = "use -f to replace it";
 const char *ring_dir;
+const char *nowait_hint = "--nonblock";
 int progress_shown;
 
 /* A message goes on a line of its own, not over the progress line. */
@@ -52,6 +53,7 @@ exit_code_for(int code, int attached)
 	case SHMCAT_EDIED:
 	case SHMCAT_EINTERRUPTED:
 	case SHMCAT_EHANGUP:
+	case SHMCAT_EBEHIND: /* not known to be whole */
 		return EXIT_TRUNCATED;
 	case SHMCAT_ECORRUPT:
 		return attached ? EXIT_IO : EXIT_USAGE;
@@ -176,6 +178,16 @@ report_dir(const char *ring, const struct shmcat_error *err)
 	}
 }
 
+/* Only a record writer's wait to join the others (bounded by -n or -t)
+ * ends in "busy", exit 4; an EAGAIN or ETIMEDOUT from any other call
+ * made while opening is that call's failure. */
+static int
+busy_joining(const struct shmcat_error *err)
+{
+	return (err->code == -EAGAIN || err->code == -ETIMEDOUT) &&
+	    strcmp(err->call, "join") == 0;
+}
+
 int
 report_open_error(const char *ring, const struct shmcat_error *err)
 {
@@ -193,10 +205,12 @@ report_open_error(const char *ring, const struct shmcat_error *err)
 	}
 	switch (-err->code) {
 	case SHMCAT_EBUSY:
+		/* the library names a live holder, or none (shmcat_open(3)) */
 		if (err->pid > 0)
 			warnx_ring(ring, "%s by pid %ld", why, err->pid);
 		else
-			warnx_ring(ring, "%s", why);
+			warnx_ring(ring, "%s by a process that cannot be named",
+			    why);
 		break;
 	case SHMCAT_ESTALE:
 	case SHMCAT_EENDED:
@@ -212,11 +226,26 @@ report_open_error(const char *ring, const struct shmcat_error *err)
 	case SHMCAT_ESIZE:
 		warnx_ring(ring, "%s; omit -s to use it as it is", why);
 		break;
-	case ETIMEDOUT:
-		warnx_ring(ring, "timed out waiting to join the other writers");
+	case SHMCAT_EFULLWRITERS:
+		warnx_ring(ring, "all %d writer slots are taken",
+		    SHMCAT_MAX_WRITERS);
 		break;
+	case SHMCAT_EFULLREADERS:
+		warnx_ring(ring, "all %d reader slots are taken",
+		    SHMCAT_MAX_READERS);
+		break;
+	case ETIMEDOUT:
 	case EAGAIN:
-		warnx_ring(ring, "the other writers are busy (--nonblock)");
+		if (!busy_joining(err)) {
+			warnx_ring(ring, "%s: %s", err->call, why);
+			return EXIT_USAGE;
+		}
+		if (err->code == -EAGAIN)
+			warnx_ring(ring, "the other writers are busy (%s)",
+			    nowait_hint);
+		else
+			warnx_ring(ring, "timed out waiting to join the other "
+			    "writers");
 		break;
 	case SHMCAT_EOWNER:
 		report_owner(ring, err);

@@ -87,10 +87,13 @@ common_option(int c, const char *arg, struct tool_opts *t)
 			    "or 0.5, at most %d", arg, TIMEOUT_MAX);
 			return -1;
 		}
+		if (t->timeout_ms == 0)
+			nowait_hint = "--timeout 0";
 		return 1;
 	case 'n':
 		t->timeout_ms = 0;
 		t->lib.flags |= SHMCAT_O_NONBLOCK;
+		nowait_hint = "--nonblock";
 		return 1;
 	case 'f':
 		t->lib.flags |= SHMCAT_O_FORCE;

@@ -45,8 +45,10 @@ parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-/* Digits with an optional fraction (2, 0.5), rounded to milliseconds;
- * at most TIMEOUT_MAX seconds, which fits an int of milliseconds. */
+/* Digits with an optional fraction (2, 0.5), rounded to milliseconds,
+ * but never down to 0 from above it: 0 is "do not wait" (-t 0), a
+ * different thing; at most TIMEOUT_MAX seconds, which fits an int of
+ * milliseconds. */
 int
 parse_timeout(const char *s, int *ms)
 {
@@ -68,6 +70,8 @@ parse_timeout(const char *s, int *ms)
 	    (sec == TIMEOUT_MAX && frac != 0))
 		return -1;
 	*ms = (int)(sec * 1000 + (frac + 5) / 10);
+	if (*ms == 0 && strspn(s, "0.") != strlen(s))
+		*ms = 1;
 	return 0;
 }
 

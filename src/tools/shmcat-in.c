@@ -89,7 +89,7 @@ fail_wait(struct writer *w, int rc)
 		finish(w, SHMCAT_ABANDON, EXIT_SIGNAL + SIGPIPE);
 	}
 	if (rc == -EAGAIN)
-		warnx_ring(w->f.opt.ring, "ring is full (--nonblock)");
+		warnx_ring(w->f.opt.ring, "ring is full (%s)", nowait_hint);
 	else if (rc == -ETIMEDOUT)
 		warnx_ring(w->f.opt.ring, "timed out waiting for space");
 	else
@@ -151,6 +151,8 @@ copy_bytes(struct writer *w)
 		got = read(STDIN_FILENO, p, n < w->f.io_max ? n : w->f.io_max);
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue; /* EAGAIN: see wait_input */
+		if (got < 0 && errno == EFAULT) /* into the ring: it is gone */
+			ring_truncated("read");
 		if (got < 0) {
 			warnx_ring(w->f.opt.ring, "read: %s", strerror(errno));
 			finish(w, SHMCAT_ABANDON, EXIT_IO);
@@ -259,6 +261,11 @@ main(int argc, char **argv)
 
 	tool_init("shmcat-in", argv);
 	parse_filter_args(argc, argv, &cli, t);
+	/* one record mode: the last one given would not be what was meant */
+	if ((t->lib.flags & SHMCAT_O_LINES) && (t->lib.flags & SHMCAT_O_NUL)) {
+		warnx_ring(NULL, "-l and -0: choose one record mode");
+		return EXIT_USAGE;
+	}
 	if ((rc = filter_start(&w.f, STDIN_FILENO, "written")) != 0)
 		return rc;
 	if (t->lib.flags & (SHMCAT_O_LINES | SHMCAT_O_NUL))

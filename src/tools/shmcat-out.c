@@ -92,6 +92,24 @@ own_option(int c, const char *arg, void *ctx)
 	return -1;
 }
 
+/* A tap holds nothing of the stream: no cursor to name, no right to end
+ * it.  Say which options clash, rather than let one of them win. */
+static int
+contradiction(const struct reader *r)
+{
+	const char *other = NULL;
+
+	if (!(r->f.opt.lib.flags & SHMCAT_O_TAP))
+		return 0;
+	if (r->hangup)
+		other = "--hangup: a tap cannot end the stream";
+	else if (r->f.opt.lib.reader_name)
+		other = "--reader: a tap has no cursor to name";
+	if (other)
+		warnx_ring(NULL, "--tap and %s", other);
+	return other != NULL;
+}
+
 static void __attribute__((noreturn))
 finish(struct reader *r, enum shmcat_end how, int status)
 {
@@ -114,6 +132,9 @@ end_of_data(struct reader *r, int rc)
 		warnx_ring(r->f.opt.ring, "%s (pid %ld); %" PRIu64
 		    " bytes delivered", shmcat_strerror(rc), st.writer_pid,
 		    c.bytes);
+	} else if (rc == -SHMCAT_EBEHIND) { /* its writer is unknown too */
+		warnx_ring(r->f.opt.ring, "%s; %" PRIu64 " bytes delivered",
+		    shmcat_strerror(rc), c.bytes);
 	} else if (rc == -SHMCAT_EFEATURE) {
 		struct shmcat_error err;
 
@@ -123,9 +144,12 @@ end_of_data(struct reader *r, int rc)
 		else
 			warnx_ring(r->f.opt.ring, "%s", shmcat_strerror(rc));
 	} else if (rc == -EAGAIN) {
-		warnx_ring(r->f.opt.ring, "ring is empty (--nonblock)");
+		warnx_ring(r->f.opt.ring, "ring is empty (%s)", nowait_hint);
 	} else if (rc == -ETIMEDOUT) {
 		warnx_ring(r->f.opt.ring, "timed out waiting for data");
+	} else if (rc > -SHMCAT_EBASE) { /* a system call failed */
+		warnx_ring(r->f.opt.ring, "waiting for data: %s",
+		    shmcat_strerror(rc));
 	} else {
 		warnx_ring(r->f.opt.ring, "%s", shmcat_strerror(rc));
 	}
@@ -183,6 +207,8 @@ copy_out(struct reader *r)
 		put = filter_write(&r->f, p, n < r->f.io_max ? n : r->f.io_max);
 		if (put < 0 && errno == EINTR)
 			continue;
+		if (put < 0 && errno == EFAULT) /* out of the ring: it is gone */
+			ring_truncated("write");
 		if (put < 0 && errno == EPIPE)
 			stdout_closed(r);
 		if (put < 0) {
@@ -253,6 +279,8 @@ main(int argc, char **argv)
 
 	tool_init("shmcat-out", argv);
 	parse_filter_args(argc, argv, &cli, &r.f.opt);
+	if (contradiction(&r))
+		return EXIT_USAGE;
 	if ((rc = filter_start(&r.f, STDOUT_FILENO, "read")) != 0)
 		return rc;
 	if (r.f.opt.lib.flags & SHMCAT_O_TAP)

@@ -338,6 +338,19 @@ cmd_rm(int n, char **names)
 	return worst;
 }
 
+static int
+known_command(const char *cmd)
+{
+	static const char *const cmds[] = {"list", "ls", "status", "stat",
+	    "rm"};
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmd, cmds[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* An option, before the command or after it: -1 once taken, or the
  * exit status (--help, --version, a usage error). */
 static int
@@ -402,6 +415,11 @@ main(int argc, char **argv)
 	if (choose_dir(dir_given) != 0)
 		return EXIT_USAGE;
 	catch_sigbus(shown_dir());
+	if (!known_command(cmd)) {
+		warnx_ring(NULL, "unknown command '%s'", cmd);
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
 	if (json && kv) {
 		warnx_ring(NULL, "-k and --json: choose one output format");
 		return EXIT_USAGE;
@@ -432,11 +450,6 @@ main(int argc, char **argv)
 		force_hint = "shmcat rm -f removes it";
 		return cmd_status(n, names);
 	}
-	if (!strcmp(cmd, "rm")) {
-		force_hint = "use -f to remove it";
-		return cmd_rm(n, names);
-	}
-	warnx_ring(NULL, "unknown command '%s'", cmd);
-	fputs(usage_text, stderr);
-	return EXIT_USAGE;
+	force_hint = "use -f to remove it";
+	return cmd_rm(n, names);
 }

@@ -27,6 +27,7 @@
  * opened and closed, where a wait cut short would be an error; one sent
  * then is answered once the copying starts (or not at all at the end).
  */
+#include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -43,6 +44,7 @@ volatile sig_atomic_t caught_signal, stats_wanted;
 static timer_t nudge_timer;
 static volatile sig_atomic_t nudge_ready;
 static char sigbus_msg[PATH_MAX + 160];
+static const char *sigbus_what = "";
 
 /* From a handler: nudge every NUDGE_MS until stopped. */
 static void
@@ -131,11 +133,25 @@ on_sigbus(int sig)
 	_exit(EXIT_IO);
 }
 
+/* The kernel reports a truncated object to read(2) and write(2) on its
+ * pages as EFAULT rather than SIGBUS: the same event, the same words
+ * and the same exit, without touching the ring again (that would be the
+ * SIGBUS). */
+void
+ring_truncated(const char *call)
+{
+	stop_nudges();
+	warnx_ring(sigbus_what, "shared memory object was truncated under us "
+	    "(%s: %s)", call, strerror(EFAULT));
+	_exit(EXIT_IO);
+}
+
 void
 catch_sigbus(const char *what)
 {
 	struct sigaction sa;
 
+	sigbus_what = what;
 	snprintf(sigbus_msg, sizeof(sigbus_msg), "%s: %s: shared memory "
 	    "object was truncated under us (SIGBUS)\n", progname, what);
 	memset(&sa, 0, sizeof(sa));

@@ -44,6 +44,7 @@ enum {
 extern const char *progname;
 extern const char *force_hint; /* what -f would do: "use -f to ..." */
 extern const char *ring_dir; /* --dir or $SHMCAT_DIR; NULL: the default */
+extern const char *nowait_hint; /* the option that forbade waiting */
 extern int progress_shown; /* a --progress line is on screen, unended */
 void end_progress_line(void);
 void warnx_ring(const char *ring, const char *fmt, ...)
@@ -121,6 +122,7 @@ void hold_stats_signal(int hold);
 void stats_taken(void);
 void stop_nudges(void);
 void catch_sigbus(const char *what);
+void ring_truncated(const char *call) __attribute__((noreturn));
 void reraise(int sig) __attribute__((noreturn));
 void hold_stop_signals(void);
 int wait_signal(int ms);
