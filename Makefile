@@ -119,9 +119,25 @@ check: all $(UNITS) $(EXAMPLES)
 	    timeout 20 $(B)/examples/producer $$n 100000 && wait $$!
 	tests/run
 	$(MAKE) soak-short
+	$(MAKE) faults-sample
 	model/check
 	$(MAKE) sanitize
 	BENCH_SIZE=64M BENCH_PAIRS=1 bench/run
+
+# The fault harness (tests/faults/run): each system call site of the
+# three programs, in ten scenarios, failed once with each error it can
+# really return, by strace (README, "Fault injection").  make check runs
+# a fixed-seed sample of FAULTS_SAMPLE points.
+FAULTS_SAMPLE ?= 150
+FAULTS_SEED ?= 1
+faults: all
+	tests/deps strace unshare python3
+	SHMCAT_BIN=$(B) tests/faults/run
+
+faults-sample: all
+	tests/deps strace unshare python3
+	SHMCAT_BIN=$(B) FAULTS_SAMPLE=$(FAULTS_SAMPLE) FAULTS_SEED=$(FAULTS_SEED) \
+	    tests/faults/run
 
 # The seeded random-fault soak (tests/soak): kills, signals, stops and
 # restarts of writers and readers at random moments, with the documented
@@ -215,4 +231,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan
 
-.PHONY: all examples check soak soak-short sanitize bench model demo install uninstall clean
+.PHONY: all examples check faults faults-sample soak soak-short sanitize bench model demo install uninstall clean
