@@ -168,6 +168,20 @@ shmcat_reader_status(struct shmcat_ring *r, int i,
 	return 0;
 }
 
+/* readdir(3), with its end (NULL, *rc 0) told from its failure (NULL,
+ * *rc -errno): only errno says which, so a failure is no longer taken
+ * for an empty directory. */
+static struct dirent *
+next_entry(DIR *d, int *rc)
+{
+	struct dirent *de;
+
+	errno = 0;
+	if ((de = readdir(d)) == NULL)
+		*rc = -errno;
+	return de;
+}
+
 int
 shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx)
 {
@@ -180,7 +194,7 @@ shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx)
 		return -EINVAL;
 	if ((d = opendir(SHMCAT_SHM_DIR)) == NULL)
 		return -errno;
-	while (rc == 0 && (de = readdir(d)) != NULL)
+	while (rc == 0 && (de = next_entry(d, &rc)) != NULL)
 		if (strncmp(de->d_name, SHMCAT_PREFIX, plen) == 0 &&
 		    shmcat_valid_name(de->d_name + plen))
 			rc = fn(de->d_name + plen, ctx);
