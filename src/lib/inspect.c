@@ -192,7 +192,9 @@ shmcat_list(int (*fn)(const char *name, void *ctx), void *ctx)
 
 	if (fn == NULL)
 		return -EINVAL;
-	if ((d = opendir(SHMCAT_SHM_DIR)) == NULL)
+	while ((d = opendir(SHMCAT_SHM_DIR)) == NULL && errno == EINTR)
+		; /* a signal came: nothing to act on it here */
+	if (d == NULL)
 		return -errno;
 	while (rc == 0 && (de = next_entry(d, &rc)) != NULL)
 		if (strncmp(de->d_name, SHMCAT_PREFIX, plen) == 0 &&

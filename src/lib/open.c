@@ -72,9 +72,13 @@ attach_ring(struct shmcat_ring *r, struct shmcat_error *err)
 	shm_object_name(r->name, obj, sizeof(obj));
 	/* O_NONBLOCK: a FIFO swapped in since lstat would block open(2)
 	 * until someone writes it (fstat then refuses it).  It changes
-	 * nothing for a regular file. */
-	r->fd = fd_above_stdio(shm_open(obj,
-	    (r->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK, 0));
+	 * nothing for a regular file.  EINTR: a signal came; the caller's
+	 * flag says whether it is to be acted on. */
+	do
+		r->fd = fd_above_stdio(shm_open(obj, (r->rdonly ? O_RDONLY :
+		    O_RDWR) | O_CLOEXEC | O_NONBLOCK, 0));
+	while (r->fd < 0 && errno == EINTR &&
+	    !(r->interrupt && *r->interrupt));
 	LOG(r, "shm_open %s %s: %s", obj, r->rdonly ? "O_RDONLY" : "O_RDWR",
 	    r->fd < 0 ? strerror(errno) : "ok");
 	if (r->fd < 0 && errno == EWOULDBLOCK) /* its owner holds a lease */

@@ -52,7 +52,8 @@ unlink_if_same(struct shmcat_ring *r)
 	if (rc <= 0)
 		return rc;
 	shm_object_name(r->name, obj, sizeof(obj));
-	rc = shm_unlink(obj) == 0 ? 0 : -errno;
+	while ((rc = shm_unlink(obj) == 0 ? 0 : -errno) == -EINTR)
+		; /* a signal came: we are leaving anyway */
 	LOG(r, "shm_unlink %s: %s", obj, rc ? strerror(-rc) : "removed");
 	return rc;
 }
