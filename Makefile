@@ -128,7 +128,7 @@ check: all $(UNITS) $(EXAMPLES)
 # three programs, in ten scenarios, failed once with each error it can
 # really return, by strace (README, "Fault injection").  make check runs
 # a fixed-seed sample of FAULTS_SAMPLE points.
-FAULTS_SAMPLE ?= 150
+FAULTS_SAMPLE ?= 300
 FAULTS_SEED ?= 1
 faults: all
 	tests/deps strace unshare python3

@@ -92,6 +92,8 @@ def load_errnos(path):
     return table
 
 
-def errors_for(table, name, op):
-    return table.get(f'{name}:{op}', table.get(name, [])) if op else \
+def errors_for(table, name, op, prog):
+    """The errors to fail call name (op) of program prog with."""
+    errs = table.get(f'{name}:{op}', table.get(name, [])) if op else \
         table.get(name, [])
+    return [e for e in errs if e not in table.get('@' + prog, [])]
