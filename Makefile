@@ -150,13 +150,30 @@ quick-model:
 	nice model/check >$(B)/model.log 2>&1 || { cat $(B)/model.log; exit 1; }
 
 # The README's test command, and CI's (.ci/run): check-quick, then the
-# tests tagged slow, a short fixed-seed run of the soak, the sanitizer
+# tests tagged slow, a short fixed-seed run of the soak, a sample of the
+# fault-injection points (tests/faults), the sanitizer
 # builds, and the benchmark at a tiny size, only to keep it working.
 check: check-quick
 	tests/run --filter-tags slow tests/*.bats
 	$(MAKE) soak-short
+	$(MAKE) faults-sample
 	$(MAKE) sanitize
 	BENCH_SIZE=64M BENCH_PAIRS=1 bench/run
+
+# The fault harness (tests/faults/run): each system call site of the
+# three programs, in ten scenarios, failed once with each error it can
+# really return, by strace (README, "Fault injection").  make check runs
+# a fixed-seed sample of FAULTS_SAMPLE points.
+FAULTS_SAMPLE ?= 300
+FAULTS_SEED ?= 1
+faults: all
+	tests/deps strace unshare python3
+	SHMCAT_BIN=$(B) tests/faults/run
+
+faults-sample: all
+	tests/deps strace unshare python3
+	SHMCAT_BIN=$(B) FAULTS_SAMPLE=$(FAULTS_SAMPLE) FAULTS_SEED=$(FAULTS_SEED) \
+	    tests/faults/run
 
 # The seeded random-fault soak (tests/soak): kills, signals, stops and
 # restarts of writers and readers at random moments, with the documented
@@ -265,4 +282,5 @@ clean:
 	rm -rf build build-asan build-tsan build-deb
 
 .PHONY: all examples unit check-quick quick quick-suites quick-model check soak \
-	soak-short sanitize bench model demo package-check install uninstall clean
+	soak-short sanitize bench model demo package-check faults faults-sample \
+	install uninstall clean

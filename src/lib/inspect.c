@@ -191,6 +191,20 @@ shmcat_reader_status(struct shmcat_ring *r, int i,
 	return 0;
 }
 
+/* readdir(3), with its end (NULL, *rc 0) told from its failure (NULL,
+ * *rc -errno): only errno says which, so a failure is no longer taken
+ * for an empty directory. */
+static struct dirent *
+next_entry(DIR *d, int *rc)
+{
+	struct dirent *de;
+
+	errno = 0;
+	if ((de = readdir(d)) == NULL)
+		*rc = -errno;
+	return de;
+}
+
 /* Call fn for each ring name in the open directory d. */
 static int
 each_ring(const struct ring_dir *d, int (*fn)(const char *name, void *ctx),
@@ -203,7 +217,7 @@ each_ring(const struct ring_dir *d, int (*fn)(const char *name, void *ctx),
 
 	if ((dp = dir_stream(d->fd)) == NULL)
 		return -errno;
-	while (rc == 0 && (de = readdir(dp)) != NULL)
+	while (rc == 0 && (de = next_entry(dp, &rc)) != NULL)
 		if (strncmp(de->d_name, SHMCAT_PREFIX, plen) == 0 &&
 		    shmcat_valid_name(de->d_name + plen))
 			rc = fn(de->d_name + plen, ctx);

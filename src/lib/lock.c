@@ -29,13 +29,18 @@ byte_lock(int byte, short type)
 	return fl;
 }
 
-/* 0, -EAGAIN if someone else holds a conflicting lock, or -errno. */
+/* 0, -EAGAIN if someone else holds a conflicting lock, or -errno.
+ * F_OFD_SETLK never waits, so EINTR only says a signal came meanwhile:
+ * try again, and leave the signal to the caller's interrupt flag. */
 int
 lock_try(int fd, int byte, int exclusive)
 {
 	struct flock fl = byte_lock(byte, exclusive ? F_WRLCK : F_RDLCK);
+	int rc;
 
-	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+	while ((rc = fcntl(fd, F_OFD_SETLK, &fl)) != 0 && errno == EINTR)
+		;
+	if (rc == 0)
 		return 0;
 	return errno == EACCES ? -EAGAIN : -errno;
 }

@@ -70,9 +70,14 @@ open_file(struct shmcat_ring *r, struct stat *st, struct shmcat_error *err)
 	/* O_NONBLOCK: a FIFO swapped in since fstatat would block open(2)
 	 * until someone writes it (fstat then refuses it).  It changes
 	 * nothing for a regular file. */
-	r->fd = fd_above_stdio(openat(r->dir.fd, file,
-	    (r->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK));
+	/* EINTR: a signal came; the caller's flag says whether it is to
+	 * be acted on. */
+	do
+		r->fd = fd_above_stdio(openat(r->dir.fd, file,
+		    (r->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW |
+		    O_NONBLOCK));
+	while (r->fd < 0 && errno == EINTR &&
+	    !(r->interrupt && *r->interrupt));
 	LOG(r, "openat %s/%s %s: %s", r->dir.path, file,
 	    r->rdonly ? "O_RDONLY" : "O_RDWR",
 	    r->fd < 0 ? strerror(errno) : "ok");

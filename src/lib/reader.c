@@ -136,15 +136,19 @@ resume_slot(struct shmcat_ring *r, int i, struct shmcat_error *err)
 
 /* A new named cursor: adopt the default one if nobody holds it.  The
  * named slot is in place before slot 0 lets go, so the writer never sees
- * neither of them. */
+ * neither of them.  A lock that fails for another reason than a holder
+ * is an error: not adopting a default cursor that nobody reads would
+ * leave it holding the writer back. */
 static int
 new_named(struct shmcat_ring *r, const char *rname)
 {
 	struct reader_slot *s0 = &r->sh->readers[0];
 	uint64_t pos;
-	int i, adopt = slot_lock(r, 0) == 0 &&
-	    atomic_load(&s0->kind) == SLOT_DEFAULT;
+	int i, adopt, held = slot_lock(r, 0);
 
+	if (held != 0 && held != -EAGAIN)
+		return held;
+	adopt = held == 0 && atomic_load(&s0->kind) == SLOT_DEFAULT;
 	pos = atomic_load(&s0->pos);
 	/* With --new, the adopted bytes are skipped like any old data: the
 	 * cursor starts at tail (place_cursor). */

@@ -54,7 +54,8 @@ unlink_if_same(struct shmcat_ring *r)
 	if (rc <= 0)
 		return rc;
 	ring_file(r->name, file, sizeof(file));
-	rc = unlinkat(r->dir.fd, file, 0) == 0 ? 0 : -errno;
+	while ((rc = unlinkat(r->dir.fd, file, 0) == 0 ? 0 : -errno) == -EINTR)
+		; /* a signal came: we are leaving anyway */
 	LOG(r, "unlinkat %s/%s: %s", r->dir.path, file,
 	    rc ? strerror(-rc) : "removed");
 	return rc;
