@@ -133,10 +133,18 @@ build_object(struct shmcat_ring *r, struct shmcat_error *err)
 
 	if ((rc = size_allowed(size)) != 0)
 		return fail(err, "ftruncate", rc);
-	if (ftruncate(r->fd, size) != 0)
+	while ((rc = ftruncate(r->fd, size)) != 0 &&
+	    again_after_eintr(r->interrupt))
+		;
+	if (rc != 0)
 		return fail(err, "ftruncate", -errno);
 	LOG(r, "ftruncate %lld", (long long)size);
-	if ((rc = posix_fallocate(r->fd, 0, size)) != 0)
+	/* posix_fallocate returns the error; EINTR: a signal came, and the
+	 * caller's flag says whether to act on it or go on backing. */
+	while ((rc = posix_fallocate(r->fd, 0, size)) == EINTR &&
+	    !(r->interrupt && *r->interrupt))
+		;
+	if (rc != 0)
 		return fail(err, "posix_fallocate", -rc);
 	LOG(r, "posix_fallocate %lld: backed", (long long)size);
 	if ((rc = map_ring(r)) != 0)
@@ -161,8 +169,10 @@ create_ring(struct shmcat_ring *r, mode_t mode, struct shmcat_error *err)
 	    (long)getpid(), (unsigned long)now_ns());
 	r->page = r->dir.page;
 	r->hdr = header_size_for(r->page);
-	r->fd = openat(r->dir.fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-	    O_NOFOLLOW, mode);
+	do
+		r->fd = openat(r->dir.fd, tmp, O_RDWR | O_CREAT | O_EXCL |
+		    O_CLOEXEC | O_NOFOLLOW, mode);
+	while (r->fd < 0 && again_after_eintr(r->interrupt));
 	LOG(r, "openat %s/%s O_CREAT|O_EXCL mode %04o: %s", r->dir.path, tmp,
 	    (unsigned)mode, r->fd < 0 ? strerror(errno) : "ok");
 	if (r->fd < 0)

@@ -164,8 +164,10 @@ dir_open(struct ring_dir *d, const char *path, const struct shmcat_opts *o,
 	d->fd = -1;
 	if ((rc = dir_name(path, d->path, sizeof(d->path))) != 0)
 		return fail(err, "dir", rc);
-	d->fd = fd_above_stdio(open(d->path,
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	do
+		d->fd = fd_above_stdio(open(d->path,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	while (d->fd < 0 && again_after_eintr(o->interrupt));
 	if (d->fd < 0)
 		return fail(err, "dir", -errno);
 	if ((rc = dir_judge(d, o, err)) != 0)
@@ -178,10 +180,13 @@ dir_open(struct ring_dir *d, const char *path, const struct shmcat_opts *o,
 DIR *
 dir_stream(int dirfd)
 {
-	int fd = fd_above_stdio(openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC));
+	int fd;
 	DIR *d;
 
+	do
+		fd = fd_above_stdio(openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC));
+	while (fd < 0 && again_after_eintr(NULL));
 	if (fd < 0)
 		return NULL;
 	if ((d = fdopendir(fd)) == NULL) {

@@ -79,7 +79,12 @@ lock_held_by_other(int fd, int byte, int exclusive_probe)
 {
 	struct flock fl = byte_lock(byte, exclusive_probe ? F_WRLCK : F_RDLCK);
 
-	if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+	int rc;
+
+	/* EINTR: the probe only looks; looking again is always right. */
+	while ((rc = fcntl(fd, F_OFD_GETLK, &fl)) != 0 && errno == EINTR)
+		;
+	if (rc != 0)
 		return -errno;
 	return fl.l_type != F_UNLCK;
 }

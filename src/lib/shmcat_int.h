@@ -329,6 +329,14 @@ fd_above_stdio(int fd)
 	return moved;
 }
 
+/* A call failed with EINTR and the caller's flag does not ask us to act
+ * on the signal: try it again.  (errno is the failed call's.) */
+static inline int
+again_after_eintr(const volatile int *interrupt)
+{
+	return errno == EINTR && !(interrupt && *interrupt);
+}
+
 /* The caller's log function may fail (a closed stderr) and set errno;
  * the code around a LOG still reads the errno of the call it logs. */
 #define LOG(r, ...)                                                         \
