@@ -205,6 +205,9 @@ owner_of() {
 	spawn "$SHMCAT_OUT" -t 8 "$R" >"$T/out" 2>"$T/out.err"
 	local rp=$BG_PID
 	expect_left "$R"
+	# Attached first: a reader that attaches to a header already
+	# rewritten is refused at attach (2), another scene (35-hostile).
+	wait_until ring_is "$R" readers_alive 1
 	# The peer may write the ring (group rw) but owns nothing.
 	spawn "${U4242_NOGROUP[@]}" "$hostile" -r 2 "$R" tail tail+5000
 	local peer=$BG_PID
