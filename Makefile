@@ -117,22 +117,33 @@ $(B)/shmcat.pc: shmcat.pc.in | $(B)
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    shmcat.pc.in > $@
 
-# The README's test command.  Builds everything, runs the C unit tests,
-# the bats suite (tests/run installs bats-core if it is missing), the
-# model check of the ring protocol (model/check installs
-# spin), a short fixed-seed run of the soak, the sanitizer builds, and the
-# benchmark at a tiny size, only to keep it working.  The
-# examples run first, a producer and a consumer on one ring, then the
-# event loop (tests/75-library.bats runs them more thoroughly).
-check: all $(UNITS) $(EXAMPLES)
+# While working (README): builds, runs the unit tests, the examples (a
+# producer and a consumer on one ring, then the event loop;
+# tests/75-library.bats runs them more thoroughly), then the bats suites
+# but for the tests tagged slow, and beside them the model check of the
+# ring protocol (not its mutants), whose report follows.  tests/run
+# installs bats-core and what the suites need, model/check spin.
+check-quick: all $(UNITS) $(EXAMPLES)
 	$(MAKE) unit
 	n=check-$$$$; timeout 20 $(B)/examples/consumer $$n & \
 	    timeout 20 $(B)/examples/producer $$n 100000 && wait $$!
 	n=check-ev-$$$$; timeout 20 $(B)/examples/evloop $$n </dev/null & \
 	    timeout 20 $(B)/examples/producer $$n 100000 && wait $$!
-	tests/run
+	$(MAKE) -j2 quick-suites quick-model
+	cat $(B)/model.log
+quick: check-quick
+
+quick-suites:
+	tests/run --filter-tags '!slow' tests/*.bats
+quick-model:
+	model/check >$(B)/model.log 2>&1 || { cat $(B)/model.log; exit 1; }
+
+# The README's test command, and CI's (.ci/run): check-quick, then the
+# tests tagged slow, a short fixed-seed run of the soak, the sanitizer
+# builds, and the benchmark at a tiny size, only to keep it working.
+check: check-quick
+	tests/run --filter-tags slow tests/*.bats
 	$(MAKE) soak-short
-	model/check
 	$(MAKE) sanitize
 	BENCH_SIZE=64M BENCH_PAIRS=1 bench/run
 
@@ -156,8 +167,8 @@ soak-short: all
 # down its failure paths (closed descriptors and signals, errors, the
 # lifecycle, hostile peers, other users, the library), against ASan/UBSan
 # and TSan binaries in their own build directories.  The other suites
-# mostly repeat the happy path, and the tests tagged slow (three of the
-# hostile suite's rewriting scenes; the other two run) cost more than
+# mostly repeat the happy path, and the tests tagged slow:sanitized (three
+# of the hostile suite's rewriting scenes; the others run) cost more than
 # CI's time budget can carry; `tests/run` with SHMCAT_BIN=build-asan and
 # SHMCAT_TEST_LDFLAGS set, as below but without the filter, runs them all.
 SANITIZE_SUITES = tests/12-stdio.bats tests/20-errors.bats tests/32-lifecycle.bats \
@@ -165,7 +176,7 @@ SANITIZE_SUITES = tests/12-stdio.bats tests/20-errors.bats tests/32-lifecycle.ba
 sanitize:
 	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' LDFLAGS='-fsanitize=address,undefined' all build-asan/hostile unit
 	SHMCAT_BIN=build-asan SHMCAT_TEST_LDFLAGS='-fsanitize=address,undefined' \
-	    tests/run --filter-tags '!slow' $(SANITIZE_SUITES)
+	    tests/run --filter-tags '!slow:sanitized' $(SANITIZE_SUITES)
 	$(MAKE) B=build-tsan CFLAGS='-O1 -g -fsanitize=thread -Wno-tsan' LDFLAGS='-fsanitize=thread' all build-tsan/test_ring
 	build-tsan/test_ring
 
@@ -227,4 +238,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan
 
-.PHONY: all examples unit check soak soak-short sanitize bench model demo install uninstall clean
+.PHONY: all examples unit check-quick quick quick-suites quick-model check soak soak-short sanitize bench model demo install uninstall clean

@@ -51,6 +51,8 @@ teardown() {
 	assert_no_ring "$R"
 }
 
+# slow: 1 GiB through the ring, hashed twice
+# bats test_tags=slow
 @test "1 GiB of random bytes arrives with the same sha256" {
 	local data=$BATS_FILE_TMPDIR/rand1g
 	head -c 1G /dev/urandom >"$data"

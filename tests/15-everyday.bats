@@ -125,6 +125,8 @@ re_quote() {
 	sed 's/[][\\.^$*+?(){}|/]/\\&/g' <<<"$1"
 }
 
+# slow: a program run per form; tests/unit/test_parse checks every form
+# bats test_tags=slow
 @test "-t takes decimal seconds only; anything else is exit 2 naming the form" {
 	local bad
 	for bad in 0x10 ' 1' '1 ' +1 -1 1e3 inf nan .5 1. '' 1,5 2073601 99999999999999999999; do
@@ -141,6 +143,8 @@ re_quote() {
 	assert_no_ring "$R"
 }
 
+# slow: a program run per form; tests/unit/test_parse checks every form
+# bats test_tags=slow
 @test "-s takes the documented size forms only; anything else is exit 2 naming them" {
 	local bad
 	for bad in 0x1000 ' 4K' '4K ' +4K -4K 4k 4KB 4Ki 4B 4kib 4T 1e3 0 0K '' K 65G 68719476737 99999999999999999999K; do
@@ -156,6 +160,8 @@ re_quote() {
 	done
 }
 
+# slow: a program run per form; tests/unit/test_parse checks every form
+# bats test_tags=slow
 @test "-m takes 1 to 4 octal digits only" {
 	local bad
 	for bad in ' 600' +600 0x180 800 1000 0 00000600 ''; do

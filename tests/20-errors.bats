@@ -87,6 +87,8 @@ bad_names() {
 	assert_no_ring "$R"
 }
 
+# slow: a program run per form; tests/unit/test_parse checks every form
+# bats test_tags=slow
 @test "bad sizes: exit 2, nothing created" {
 	local prog size
 	for prog in shmcat-in shmcat-out; do
@@ -100,6 +102,8 @@ bad_names() {
 	done
 }
 
+# slow: a program run per form; tests/unit/test_parse checks every form
+# bats test_tags=slow
 @test "bad --mode and --timeout values: exit 2" {
 	local prog v
 	for prog in shmcat-in shmcat-out; do

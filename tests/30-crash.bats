@@ -451,6 +451,8 @@ empty_stale_ring() {
 #  kills at random moments  #
 #############################
 
+# slow: ten whole streams, each killed
+# bats test_tags=slow
 @test "writer killed -9 at random moments (10 rounds): reader delivers a prefix, exits 3 (or 0 if the stream was complete)" {
 	local i r wp rp wpid k n deadline=$((SECONDS + 90))
 	for ((i = 0; i < 10 && SECONDS < deadline; i++)); do
@@ -481,6 +483,8 @@ empty_stale_ring() {
 	((i >= 5)) || _fail "only $i rounds in 90 s"
 }
 
+# slow: ten whole streams, each killed
+# bats test_tags=slow
 @test "reader killed -9 at random moments (10 rounds): a second reader completes the stream" {
 	local i r wp rp rpid k n1 n2 start total deadline=$((SECONDS + 90))
 	total=$(stat -c %s "$LINES_")

@@ -163,6 +163,8 @@ teardown() {
 #  10. observers never see false corruption #
 #############################################
 
+# slow: ten seconds of looking, by design
+# bats test_tags=slow
 @test "status and joining readers never report a live stream as corrupt" {
 	spawn sh -c "yes 0123456789abcdef | '$SHMCAT_IN' -s 8K '$R'"
 	local wp=$BG_PID

@@ -379,10 +379,14 @@ lock_taken_under_writer() {
 	midstream tail tail+5000
 }
 
+# slow: the writer waits out its -t 5
+# bats test_tags=slow
 @test "mid-stream: default cursor ahead of tail" {
 	midstream pos0 tail+1
 }
 
+# slow: the writer waits out its -t 5
+# bats test_tags=slow
 @test "mid-stream: default cursor at 0, more than a capacity behind" {
 	midstream pos0 0
 }
@@ -710,6 +714,8 @@ writer_slept() {
 #  truncated under a live stream     #
 ######################################
 
+# slow: six streams, each truncated
+# bats test_tags=slow
 @test "object truncated to 0 under a streaming writer and reader (6 rounds): both exit 1 with the SIGBUS message" {
 	local i r wp rp ps delay
 	for ((i = 0; i < 6; i++)); do
@@ -1018,7 +1024,10 @@ scenes() {
 	((${#fails[@]} == 0)) || _fail "${fails[@]}"
 }
 
-# bats test_tags=slow
+# A stream per field rewritten makes these scenes slow (make check-quick
+# leaves them out); slow:sanitized, as well, costs more than make
+# sanitize can carry.
+# bats test_tags=slow, slow:sanitized
 @test "rewriting under a stream: identity fields (magic, version, sizes, capacity, creation)" {
 	scenes magic=0 version=1 header_size=0xffffffff capacity=0x8000000000000000 \
 		object_size=1 created_sec=0x7fffffffffffffff creator_pid=-1 \
@@ -1026,19 +1035,20 @@ scenes() {
 		writer_slot_size=0xffff shared_size=1
 }
 
+# bats test_tags=slow
 @test "rewriting under a stream: positions (tail, floor, reserve_end, cursors)" {
 	scenes tail=tail+5000 floor=0x8000000000000000 reserve_end=0xffffffffffffffff \
 		pos0=tail+1 pos1=0
 }
 
-# bats test_tags=slow
+# bats test_tags=slow, slow:sanitized
 @test "rewriting under a stream: flags and counts" {
 	scenes record_mode=99 writer_events=0xffffffffffffffff stream_flags=0xffffffff \
 		writer_pid=0x7fffffff writer_waiting=0xffffffff writer_sleeps=0xffffffffffffffff \
 		readers_waiting=0xffffffff commit_waiting=0xffffffff
 }
 
-# bats test_tags=slow
+# bats test_tags=slow, slow:sanitized
 @test "rewriting under a stream: reader and writer slots (kind, pid, counters, name)" {
 	scenes kind0=99 kind1=0 kind5=2 pid0=-1 sleeps1=0xffffffffffffffff \
 		skipped1=0xffffffffffffffff name0=0x1b name1=0xff wbusy0=0xffffffff \
@@ -1066,11 +1076,13 @@ scenes() {
 	assert_no_ring "$R"
 }
 
+# bats test_tags=slow
 @test "rewriting under a stream: the semaphores (every byte, and glibc's flags word alone)" {
 	scenes sem=0xff sem_space=0x01 sem_wake0=0xff sem_wake1=0x80 sem_private=137 sem_private=246 \
 		sem_commit=0xff
 }
 
+# bats test_tags=slow
 @test "rewriting under record writers: the commit lock's waiters and semaphore" {
 	record_writers 3 3 commit_waiting 0
 	R=$R-2

@@ -331,6 +331,8 @@ EOF
 	same_set "shmcat" "$COMMANDS" "$output"
 }
 
+# slow: four zsh starts; the lighter zsh tests stay quick
+# bats test_tags=slow
 @test "zsh: ring names come from shmcat list" {
 	need zsh
 	make_rings
@@ -341,6 +343,8 @@ EOF
 	done
 }
 
+# slow: two zsh starts; the lighter zsh tests stay quick
+# bats test_tags=slow
 @test "zsh: without shmcat on PATH, no ring names" {
 	need zsh
 	make_rings
@@ -359,6 +363,8 @@ EOF
 	same_set "shmcat rm $R" "$FAKE_RINGS" "$output"
 }
 
+# slow: two zsh starts; the lighter zsh tests stay quick
+# bats test_tags=slow
 @test "zsh: shmcat status - offers its options" {
 	need zsh
 	run -0 zsh_complete 'shmcat status -'
