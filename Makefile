@@ -121,8 +121,10 @@ $(B)/shmcat.pc: shmcat.pc.in | $(B)
 # producer and a consumer on one ring, then the event loop;
 # tests/75-library.bats runs them more thoroughly), then the bats suites
 # but for the tests tagged slow, and beside them the model check of the
-# ring protocol (not its mutants), whose report follows.  tests/run
-# installs bats-core and what the suites need, model/check spin.
+# ring protocol (not its mutants), whose report follows.  The suites,
+# one test at a time, are the longer of the two: the model runs niced,
+# on the CPU time they leave.  tests/run installs bats-core and what
+# the suites need, model/check spin.
 check-quick: all $(UNITS) $(EXAMPLES)
 	$(MAKE) unit
 	n=check-$$$$; timeout 20 $(B)/examples/consumer $$n & \
@@ -136,7 +138,7 @@ quick: check-quick
 quick-suites:
 	tests/run --filter-tags '!slow' tests/*.bats
 quick-model:
-	model/check >$(B)/model.log 2>&1 || { cat $(B)/model.log; exit 1; }
+	nice model/check >$(B)/model.log 2>&1 || { cat $(B)/model.log; exit 1; }
 
 # The README's test command, and CI's (.ci/run): check-quick, then the
 # tests tagged slow, a short fixed-seed run of the soak, the sanitizer
