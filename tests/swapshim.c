@@ -74,6 +74,26 @@ openat(int dirfd, const char *name, int oflag, ...)
 	return fd;
 }
 
+/*
+ * A program built with _FORTIFY_SOURCE (as a distribution builds it)
+ * calls these for an openat() whose flags are not constant: the same
+ * call, with no mode.
+ */
+int __openat_2(int, const char *, int);
+int __openat64_2(int, const char *, int);
+
+int
+__openat_2(int dirfd, const char *name, int oflag)
+{
+	return openat(dirfd, name, oflag);
+}
+
+int
+__openat64_2(int dirfd, const char *name, int oflag)
+{
+	return openat(dirfd, name, oflag);
+}
+
 void *
 mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
